@@ -1,0 +1,280 @@
+//! `window.CanEnrichConsent`: the `#[wasm_bindgen]` exports the loader binds to the global it
+//! created. Each export converts JS values and calls the runtime; none decides anything.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, Event};
+
+use crate::config::{Config, ConfigError, ConfigFile};
+use crate::events;
+use crate::i18n::{self, Texts};
+use crate::model::{Choice, Method, View};
+use crate::runtime;
+use crate::ui;
+
+const PREFIX: &str = "CanEnrich Consent:";
+
+/// Id of the `<script type="application/json">` element holding an inline config.
+const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
+
+/// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
+/// attributes: { lang, theme, position }, css }`; the inline config is read from the page. Resolves once the banner (if one is
+/// due) is rendered.
+#[wasm_bindgen]
+pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
+    // The inline config may follow the loader in the page: read it once the DOM is parsed.
+    dom_ready().await;
+    let (config, fail_closed) = match resolve_config(&options) {
+        Ok(config) => (config, false),
+        Err(err) => {
+            web_sys::console::error_1(&JsValue::from_str(&format!(
+                "{PREFIX} {err}. Running fail-closed: optional cookies and tags stay blocked."
+            )));
+            (Config::builtin(), true)
+        }
+    };
+    let texts = load_texts(&config)?;
+    let initial = runtime::init(config.clone(), fail_closed);
+    let css = text_field(&options, "css").unwrap_or_default();
+    let root = ui::host(&css, &texts)?;
+    let mut resolve_rendered = None;
+    let rendered = Promise::new(&mut |resolve, _| resolve_rendered = Some(resolve));
+    ui::mount(
+        root,
+        ui::Setup {
+            config: Rc::new(config),
+            texts: Rc::new(texts),
+            on_choice: Rc::new(|choice| {
+                let _ = runtime::commit(choice);
+            }),
+            connect: Rc::new(move |sink| {
+                runtime::connect(sink);
+                if let Some(resolve) = &resolve_rendered {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            }),
+        },
+        initial,
+    );
+    // The app connects right after its first render: from then on the banner is on screen.
+    JsFuture::from(rendered).await?;
+    listen_for_settings_links()?;
+    runtime::announce_loaded();
+    events::dispatch(
+        "ready",
+        &runtime::consent()
+            .map(|c| events::consent_object(&c).into())
+            .unwrap_or(JsValue::NULL),
+    );
+    Ok(JsValue::UNDEFINED)
+}
+
+/// `getConsent()`: `null` before any choice, else the record.
+#[wasm_bindgen(js_name = getConsent)]
+pub fn get_consent() -> JsValue {
+    runtime::consent().map_or(JsValue::NULL, |c| events::consent_object(&c).into())
+}
+
+/// `acceptedCategory(name)`.
+#[wasm_bindgen(js_name = acceptedCategory)]
+pub fn accepted_category(name: &str) -> bool {
+    runtime::consent().is_some_and(|c| c.accepts(name))
+}
+
+/// `acceptAll()`: resolves with the record once it is stored.
+#[wasm_bindgen(js_name = acceptAll)]
+pub fn accept_all() -> Promise {
+    settle(runtime::accept_all())
+}
+
+/// `rejectAll()`: resolves with the record once it is stored.
+#[wasm_bindgen(js_name = rejectAll)]
+pub fn reject_all() -> Promise {
+    settle(runtime::reject_all())
+}
+
+/// `acceptCategories(names)`: accepts exactly `names` (an array of category names).
+#[wasm_bindgen(js_name = acceptCategories)]
+pub fn accept_categories(names: JsValue) -> Promise {
+    if !Array::is_array(&names) {
+        return Promise::reject(&js_sys::TypeError::new(&format!(
+            "{PREFIX} acceptCategories expects an array of category names"
+        )));
+    }
+    let known: BTreeSet<String> = runtime::config()
+        .map(|c| c.category_names().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut accepted = BTreeSet::new();
+    for name in Array::from(&names).iter() {
+        match name.as_string() {
+            Some(name) if known.contains(&name) => {
+                accepted.insert(name);
+            }
+            _ => web_sys::console::warn_2(
+                &JsValue::from_str(&format!("{PREFIX} unknown category")),
+                &name,
+            ),
+        }
+    }
+    settle(runtime::commit(Choice {
+        accepted,
+        method: Method::Custom,
+    }))
+}
+
+/// `show()`: opens the banner.
+#[wasm_bindgen]
+pub fn show() {
+    runtime::show(View::Banner);
+}
+
+/// `hide()`: closes the banner and the dialog.
+#[wasm_bindgen]
+pub fn hide() {
+    runtime::show(View::Closed);
+}
+
+/// `showPreferences()`: opens the preferences dialog.
+#[wasm_bindgen(js_name = showPreferences)]
+pub fn show_preferences() {
+    runtime::show(View::Preferences);
+}
+
+/// `reset()`: forgets the choice and shows the banner again.
+#[wasm_bindgen]
+pub fn reset() {
+    runtime::reset();
+}
+
+fn settle(outcome: Result<crate::model::Consent, JsValue>) -> Promise {
+    match outcome {
+        Ok(consent) => Promise::resolve(&JsValue::from(events::consent_object(&consent))),
+        Err(err) => Promise::reject(&err),
+    }
+}
+
+/// Built-in defaults ← inline JSON ← `data-config` document ← `data-*` attributes.
+fn resolve_config(options: &JsValue) -> Result<Config, ConfigError> {
+    let mut sources = Vec::new();
+    let inline = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(INLINE_CONFIG_ID))
+        .and_then(|element| element.text_content());
+    if let Some(inline) = inline {
+        sources.push((
+            "inline config",
+            ConfigFile::parse(&inline, "inline config")?,
+        ));
+    }
+    let remote_name = text_field(options, "remoteSource").unwrap_or_else(|| "data-config".into());
+    if let Some(error) = text_field(options, "remoteError") {
+        return Err(ConfigError {
+            source_name: remote_name,
+            path: ".".into(),
+            message: format!("could not be loaded ({error})"),
+        });
+    }
+    let remote = text_field(options, "remote")
+        .map(|json| ConfigFile::parse(&json, &remote_name))
+        .transpose()?;
+    let attributes = attribute_config(options)?;
+    let mut named: Vec<(&str, ConfigFile)> = sources;
+    if let Some(remote) = remote {
+        named.push((remote_name.as_str(), remote));
+    }
+    named.push(("data-* attributes", attributes));
+    Config::resolve(&named)
+}
+
+fn attribute_config(options: &JsValue) -> Result<ConfigFile, ConfigError> {
+    let attributes = Reflect::get(options, &"attributes".into()).unwrap_or_default();
+    let mut object = serde_json::Map::new();
+    for (attribute, field) in [
+        ("lang", "language"),
+        ("theme", "theme"),
+        ("position", "position"),
+    ] {
+        if let Some(value) = text_field(&attributes, attribute) {
+            object.insert(field.into(), value.into());
+        }
+    }
+    ConfigFile::parse(
+        &serde_json::Value::Object(object).to_string(),
+        "data-* attributes",
+    )
+}
+
+fn load_texts(config: &Config) -> Result<Texts, JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let page = document
+        .document_element()
+        .map(|html| html.get_attribute("lang").unwrap_or_default())
+        .unwrap_or_default();
+    let browser: Vec<String> = window
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    let candidates = config
+        .language
+        .iter()
+        .map(String::as_str)
+        .chain([page.as_str()])
+        .chain(browser.iter().map(String::as_str));
+    Texts::load(i18n::negotiate(candidates))
+        .map_err(|err| JsValue::from_str(&format!("{PREFIX} broken language file: {err}")))
+}
+
+fn text_field(object: &JsValue, key: &str) -> Option<String> {
+    if object.is_undefined() || object.is_null() {
+        return None;
+    }
+    Reflect::get(object, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+/// Waits for `DOMContentLoaded` when the document is still being parsed, so that every static
+/// gated tag is in the DOM before the first release pass.
+async fn dom_ready() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.ready_state() != "loading" {
+        return;
+    }
+    let ready = Promise::new(&mut |resolve, _| {
+        let _ = document.add_event_listener_with_callback("DOMContentLoaded", &resolve);
+    });
+    let _ = JsFuture::from(ready).await;
+}
+
+/// Any element with `data-canenrich="show-preferences"` opens the preferences dialog.
+fn listen_for_settings_links() -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let listener = Closure::<dyn Fn(Event)>::new(|event: Event| {
+        let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+        let link = target.and_then(|t| {
+            t.closest("[data-canenrich='show-preferences']")
+                .ok()
+                .flatten()
+        });
+        if link.is_some() {
+            event.prevent_default();
+            runtime::show(View::Preferences);
+        }
+    });
+    document.add_event_listener_with_callback("click", listener.as_ref().unchecked_ref())?;
+    // The listener lives as long as the page.
+    listener.forget();
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Browser adapter for the blocker: finds held elements, revives the ones whose gate is open, and
+//! erases cookies and storage keys that `plan::erasure` names. It decides nothing itself.
+
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, Element, HtmlElement, HtmlScriptElement, Storage};
+
+use super::plan::{self, Erasure, Gate};
+use crate::config::Config;
+use crate::model::Consent;
+use crate::storage::cookie::CookieStore;
+
+/// Every element the blocker holds: inert scripts, and frames, images and links whose address
+/// waits in a `data-` attribute.
+const HELD: &str = "script[type='text/plain'][data-category], [data-category][data-src], \
+                    [data-category][data-srcset], link[data-category][data-href]";
+
+/// Address attributes moved into place when an element is released.
+const DEFERRED: [(&str, &str); 3] = [
+    ("data-src", "src"),
+    ("data-srcset", "srcset"),
+    ("data-href", "href"),
+];
+
+/// Releases, in document order, every held element whose gate `consent` opens. An external
+/// script without `async` is awaited before the next element, so tags run in document order.
+/// Returns how many elements were released.
+pub async fn release(consent: Option<&Consent>) -> usize {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return 0;
+    };
+    let Ok(held) = document.query_selector_all(HELD) else {
+        return 0;
+    };
+    let mut released = 0;
+    for index in 0..held.length() {
+        let Some(element) = held.item(index).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        // An earlier pass may have released it while this one awaited a script.
+        if !element.is_connected() || !is_held(&element) {
+            continue;
+        }
+        let Some(gate) = element
+            .get_attribute("data-category")
+            .and_then(|v| Gate::parse(&v))
+        else {
+            continue;
+        };
+        if !gate.is_open(consent) {
+            continue;
+        }
+        let outcome = match element.dyn_ref::<HtmlScriptElement>() {
+            Some(script) => revive_script(&document, script).await,
+            None => {
+                move_addresses(&element);
+                Ok(())
+            }
+        };
+        match outcome {
+            Ok(()) => released += 1,
+            Err(err) => web_sys::console::error_2(
+                &JsValue::from_str("CanEnrich Consent: could not release a gated tag"),
+                &err,
+            ),
+        }
+    }
+    released
+}
+
+/// Whether `element` is still waiting for consent.
+fn is_held(element: &Element) -> bool {
+    if element.tag_name().eq_ignore_ascii_case("script") {
+        return element.get_attribute("type").as_deref() == Some("text/plain");
+    }
+    DEFERRED.iter().any(|(from, _)| element.has_attribute(from))
+}
+
+fn move_addresses(element: &Element) {
+    for (from, to) in DEFERRED {
+        if let Some(value) = element.get_attribute(from) {
+            // Setting a plain attribute on an element cannot throw.
+            let _ = element.set_attribute(to, &value);
+            let _ = element.remove_attribute(from);
+        }
+    }
+}
+
+/// Replaces an inert script with a live copy: same attributes, `data-type` as its type, the
+/// page nonce carried over, and `async` only if the original asked for it.
+async fn revive_script(document: &Document, old: &HtmlScriptElement) -> Result<(), JsValue> {
+    let live: HtmlScriptElement = document.create_element("script")?.unchecked_into();
+    let attributes = old.attributes();
+    for index in 0..attributes.length() {
+        let Some(attribute) = attributes.item(index) else {
+            continue;
+        };
+        let name = attribute.name();
+        // The nonce attribute reads as "" once connected; it is carried over as a property.
+        if matches!(name.as_str(), "type" | "data-type" | "nonce" | "data-src") {
+            continue;
+        }
+        live.set_attribute(&name, &attribute.value())?;
+    }
+    if let Some(kind) = old.get_attribute("data-type") {
+        live.set_type(&kind);
+    }
+    let nonce = old.unchecked_ref::<HtmlElement>().nonce();
+    if !nonce.is_empty() {
+        live.unchecked_ref::<HtmlElement>().set_nonce(&nonce);
+    }
+    let src = old
+        .get_attribute("data-src")
+        .or_else(|| old.get_attribute("src"));
+    let ordered = !old.has_attribute("async");
+    live.set_async(!ordered);
+    let loaded = match &src {
+        Some(src) => {
+            live.set_src(src);
+            ordered.then(|| settled(&live))
+        }
+        None => {
+            live.set_text(&old.text()?)?;
+            None
+        }
+    };
+    old.replace_with_with_node_1(&live)?;
+    if let Some(loaded) = loaded {
+        // A script that fails to load must not hold back the ones after it.
+        let _ = JsFuture::from(loaded).await;
+    }
+    Ok(())
+}
+
+/// A promise that settles when `script` loads or fails.
+fn settled(script: &HtmlScriptElement) -> Promise {
+    Promise::new(&mut |resolve, _reject| {
+        let _ = script.add_event_listener_with_callback("load", &resolve);
+        let _ = script.add_event_listener_with_callback("error", &resolve);
+    })
+}
+
+/// Erases cookies (every domain and path variant) and storage keys of refused categories, then
+/// reads the page again and returns what is still there.
+pub fn erase(config: &Config, consent: Option<&Consent>, cookies: &CookieStore) -> Erasure {
+    let stores = storages();
+    let keys: Vec<String> = stores.iter().flat_map(storage_keys).collect();
+    let plan = plan::erasure(config, consent, &cookies.names(), &keys);
+    if plan.is_empty() {
+        return plan;
+    }
+    let location = web_sys::window().map(|w| w.location());
+    let host = location
+        .as_ref()
+        .and_then(|l| l.hostname().ok())
+        .unwrap_or_default();
+    let path = location
+        .as_ref()
+        .and_then(|l| l.pathname().ok())
+        .unwrap_or_default();
+    let (domains, paths) = (plan::cookie_domains(&host), plan::cookie_paths(&path));
+    for name in &plan.cookies {
+        cookies.erase(name, &domains, &paths);
+    }
+    for store in &stores {
+        for key in &plan.storage {
+            let _ = store.remove_item(key);
+        }
+    }
+    let keys: Vec<String> = stores.iter().flat_map(storage_keys).collect();
+    plan::erasure(config, consent, &cookies.names(), &keys)
+}
+
+/// localStorage and sessionStorage, where the browser allows them (they throw when blocked).
+fn storages() -> Vec<Storage> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
+    [window.local_storage(), window.session_storage()]
+        .into_iter()
+        .filter_map(|store| store.ok().flatten())
+        .collect()
+}
+
+fn storage_keys(store: &Storage) -> Vec<String> {
+    let length = store.length().unwrap_or(0);
+    (0..length)
+        .filter_map(|i| store.key(i).ok().flatten())
+        .collect()
+}

@@ -1,0 +1,248 @@
+//! What to release and what to erase, decided from the consent and the config alone. Pure: the
+//! DOM adapter hands in attribute values, cookie names and storage keys, and applies the result.
+
+use crate::config::Config;
+use crate::model::{pattern, Consent, NECESSARY};
+
+/// The condition in a `data-category` attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// `data-category="analytics"`: runs once the category is accepted.
+    Accepted(String),
+    /// `data-category="!marketing"`: runs only once a choice refused the category.
+    Refused(String),
+}
+
+impl Gate {
+    /// Reads a `data-category` value. Anything unreadable is `None` and never released.
+    pub fn parse(attribute: &str) -> Option<Gate> {
+        let value = attribute.trim();
+        let (negated, name) = match value.strip_prefix('!') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, value),
+        };
+        if !crate::model::codec::is_category_name(name) {
+            return None;
+        }
+        let name = name.to_string();
+        Some(if negated {
+            Gate::Refused(name)
+        } else {
+            Gate::Accepted(name)
+        })
+    }
+
+    /// Whether an element behind this gate may run now. `necessary` is open before any choice;
+    /// everything else waits for one.
+    pub fn is_open(&self, consent: Option<&Consent>) -> bool {
+        match (self, consent) {
+            (Gate::Accepted(name), _) if name == NECESSARY => true,
+            (Gate::Accepted(name), Some(consent)) => consent.accepts(name),
+            (Gate::Refused(name), Some(consent)) => !consent.accepts(name),
+            (_, None) => false,
+        }
+    }
+}
+
+/// Cookies and storage keys to remove now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Erasure {
+    /// Cookie names present on the page that belong to a refused category.
+    pub cookies: Vec<String>,
+    /// localStorage / sessionStorage keys that belong to a refused category.
+    pub storage: Vec<String>,
+}
+
+impl Erasure {
+    /// Whether there is nothing to erase.
+    pub fn is_empty(&self) -> bool {
+        self.cookies.is_empty() && self.storage.is_empty()
+    }
+}
+
+/// What to erase given the present `cookies` and `storage` keys: everything matching a category
+/// that is refused (before any choice, every category but `necessary` counts as refused), never an
+/// essential cookie.
+pub fn erasure(
+    config: &Config,
+    consent: Option<&Consent>,
+    cookies: &[String],
+    storage: &[String],
+) -> Erasure {
+    let refused: Vec<_> = config
+        .categories
+        .iter()
+        .filter(|c| !c.is_necessary() && !consent.is_some_and(|k| k.accepts(&c.name)))
+        .collect();
+    let cookies = cookies
+        .iter()
+        .filter(|name| !pattern::matches_any(&config.essential_cookies, name))
+        .filter(|name| {
+            refused
+                .iter()
+                .any(|c| pattern::matches_any(&c.cookies, name))
+        })
+        .cloned()
+        .collect();
+    let storage = storage
+        .iter()
+        .filter(|key| {
+            refused
+                .iter()
+                .any(|c| pattern::matches_any(&c.storage, key))
+        })
+        .cloned()
+        .collect();
+    Erasure { cookies, storage }
+}
+
+/// Domains a cookie visible on `host` may have been set for: no `Domain` attribute (`None`), the
+/// host itself and each parent domain with at least two labels. Erasing for a public suffix is
+/// harmless: the browser ignores it.
+pub fn cookie_domains(host: &str) -> Vec<Option<String>> {
+    let mut domains = vec![None];
+    if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') {
+        return domains;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    for start in 0..labels.len().saturating_sub(1) {
+        domains.push(Some(labels[start..].join(".")));
+    }
+    domains
+}
+
+/// Paths a cookie visible on `pathname` may have been set for: `/` and every prefix of it.
+pub fn cookie_paths(pathname: &str) -> Vec<String> {
+    let mut paths = vec!["/".to_string()];
+    let mut prefix = String::new();
+    for segment in pathname.split('/').filter(|s| !s.is_empty()) {
+        prefix.push('/');
+        prefix.push_str(segment);
+        paths.push(prefix.clone());
+        paths.push(format!("{prefix}/"));
+    }
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::model::Method;
+
+    fn consent(accepted: &[&str]) -> Consent {
+        let config = Config::builtin();
+        Consent::new(
+            crate::model::uuid::v4([3; 16]),
+            1,
+            1,
+            config.category_names(),
+            &accepted
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<BTreeSet<_>>(),
+            Method::Custom,
+        )
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn nothing_optional_runs_before_a_choice() {
+        let gate = Gate::parse("analytics").expect("valid");
+        assert!(!gate.is_open(None));
+        assert!(!Gate::parse("!marketing").expect("valid").is_open(None));
+        assert!(Gate::parse("necessary").expect("valid").is_open(None));
+    }
+
+    #[test]
+    fn an_accepted_category_opens_its_gate_and_a_refused_one_opens_the_negated_gate() {
+        let choice = consent(&["analytics"]);
+        assert!(Gate::parse("analytics")
+            .expect("valid")
+            .is_open(Some(&choice)));
+        assert!(!Gate::parse("marketing")
+            .expect("valid")
+            .is_open(Some(&choice)));
+        assert!(Gate::parse(" !marketing ")
+            .expect("valid")
+            .is_open(Some(&choice)));
+        assert!(!Gate::parse("!analytics")
+            .expect("valid")
+            .is_open(Some(&choice)));
+    }
+
+    #[test]
+    fn unreadable_gates_never_open() {
+        for value in ["", "!", "Analytics", "analytics marketing", "a,b"] {
+            assert_eq!(Gate::parse(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn before_a_choice_every_optional_cookie_is_erased_but_never_an_essential_one() {
+        let plan = erasure(
+            &Config::builtin(),
+            None,
+            &names(&[
+                "_ga",
+                "_ga_DEMO",
+                "mk_id",
+                "canenrich_session",
+                "canenrich_consent",
+                "other",
+            ]),
+            &names(&["_ga_store", "mk_session", "cart"]),
+        );
+        assert_eq!(plan.cookies, names(&["_ga", "_ga_DEMO", "mk_id"]));
+        assert_eq!(plan.storage, names(&["_ga_store", "mk_session"]));
+    }
+
+    #[test]
+    fn only_refused_categories_are_erased() {
+        let plan = erasure(
+            &Config::builtin(),
+            Some(&consent(&["analytics"])),
+            &names(&["_ga", "mk_id"]),
+            &names(&["_ga_store", "mk_session"]),
+        );
+        assert_eq!(plan.cookies, names(&["mk_id"]));
+        assert_eq!(plan.storage, names(&["mk_session"]));
+        assert!(erasure(
+            &Config::builtin(),
+            Some(&consent(&["analytics", "marketing"])),
+            &names(&["_ga", "mk_id"]),
+            &[]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn cookies_are_erased_on_the_host_and_every_parent_domain() {
+        let domains = cookie_domains("www.shop.example.co.uk");
+        assert_eq!(
+            domains,
+            [
+                None,
+                Some("www.shop.example.co.uk".to_string()),
+                Some("shop.example.co.uk".to_string()),
+                Some("example.co.uk".to_string()),
+                Some("co.uk".to_string()),
+            ]
+        );
+        assert_eq!(cookie_domains("127.0.0.1"), [None]);
+        assert_eq!(cookie_domains("localhost"), [None]);
+    }
+
+    #[test]
+    fn cookies_are_erased_on_every_path_prefix() {
+        assert_eq!(cookie_paths("/"), ["/"]);
+        assert_eq!(
+            cookie_paths("/shop/item"),
+            ["/", "/shop", "/shop/", "/shop/item", "/shop/item/"]
+        );
+    }
+}

@@ -1,0 +1,520 @@
+//! The site owner's configuration: a serde mirror of the JSON config ([`ConfigFile`]), the
+//! built-in CanEnrich defaults, merging of the config sources, and validation errors that name the
+//! offending field. Pure: the JSON text is handed in by the loader.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::{codec::is_category_name, NECESSARY};
+
+/// Colour scheme of the widget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// Follow `prefers-color-scheme`.
+    #[default]
+    Auto,
+    /// Dark text on white.
+    Light,
+    /// White text on near-black.
+    Dark,
+}
+
+/// Where the first layer sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Position {
+    /// A card in the bottom-left corner.
+    #[default]
+    Corner,
+    /// A slim bar along the bottom edge.
+    BottomBar,
+    /// A card centred on the screen.
+    Center,
+}
+
+impl Theme {
+    /// The name used in the config and as a CSS class suffix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+impl Position {
+    /// The name used in the config and as a CSS class suffix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Corner => "corner",
+            Position::BottomBar => "bottom-bar",
+            Position::Center => "center",
+        }
+    }
+}
+
+/// The JSON config exactly as a site owner writes it. Every field is optional; unknown fields are
+/// errors so that a typo is reported instead of silently ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigFile {
+    /// Bump to ask every visitor again; copied into the stored record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+    /// Language of the widget (`en`, `zh-CN`); detected from the page when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Colour scheme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
+    /// Where the first layer sits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// How long a choice is remembered, in days (1–3650).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry_days: Option<u32>,
+    /// Link to the privacy policy: an `http(s)` URL or a path on this site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_policy_url: Option<String>,
+    /// Cookie name patterns that are essential and never erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub essential_cookies: Option<Vec<String>>,
+    /// Show the small "Cookie settings" button after a choice (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_reopen_button: Option<bool>,
+    /// Categories by name, merged over the defaults; `null` removes a default category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub categories: Option<BTreeMap<String, Option<CategoryFile>>>,
+}
+
+/// One category in the JSON config.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CategoryFile {
+    /// Title shown next to the switch; built-in categories take it from the language file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// One or two sentences under the title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Cookie name patterns (`*` wildcard) erased while the category is refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<Vec<String>>,
+    /// localStorage / sessionStorage key patterns erased while the category is refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Vec<String>>,
+}
+
+/// One category of the resolved config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// Stable name used in markup (`data-category`), the cookie and the API.
+    pub name: String,
+    /// Site-provided title, else the language file's.
+    pub title: Option<String>,
+    /// Site-provided description, else the language file's.
+    pub description: Option<String>,
+    /// Cookie name patterns erased while refused.
+    pub cookies: Vec<String>,
+    /// Storage key patterns erased while refused.
+    pub storage: Vec<String>,
+}
+
+impl Category {
+    /// Whether this is the always-on category.
+    pub fn is_necessary(&self) -> bool {
+        self.name == NECESSARY
+    }
+}
+
+/// The configuration the widget runs with: defaults with every source merged over them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Current revision of the notice.
+    pub revision: u32,
+    /// Requested language, if any.
+    pub language: Option<String>,
+    /// Colour scheme.
+    pub theme: Theme,
+    /// Placement of the first layer.
+    pub position: Position,
+    /// How long a choice is remembered.
+    pub expiry_days: u32,
+    /// Privacy policy link.
+    pub privacy_policy_url: String,
+    /// Essential cookie patterns, never erased.
+    pub essential_cookies: Vec<String>,
+    /// Whether the "Cookie settings" button shows after a choice.
+    pub show_reopen_button: bool,
+    /// Categories in display order, `necessary` first.
+    pub categories: Vec<Category>,
+}
+
+/// A config source that could not be used. The message names the source and the field.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("invalid config in {source_name} at `{path}`: {message}")]
+pub struct ConfigError {
+    /// Where the config came from (`inline config`, a URL, `data-* attributes`).
+    pub source_name: String,
+    /// Dotted path of the offending field (`.` for the whole document).
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Order in which the built-in categories are shown.
+const BUILTIN_ORDER: [&str; 4] = [NECESSARY, "personalization", "analytics", "marketing"];
+
+fn strings(items: &[&str]) -> Option<Vec<String>> {
+    Some(items.iter().map(|s| s.to_string()).collect())
+}
+
+impl ConfigFile {
+    /// The built-in CanEnrich defaults, in the same shape a site owner writes.
+    pub fn builtin() -> ConfigFile {
+        let category = |cookies: &[&str], storage: &[&str]| {
+            Some(CategoryFile {
+                cookies: strings(cookies),
+                storage: strings(storage),
+                ..CategoryFile::default()
+            })
+        };
+        ConfigFile {
+            revision: Some(1),
+            language: None,
+            theme: Some(Theme::Auto),
+            position: Some(Position::Corner),
+            expiry_days: Some(182),
+            privacy_policy_url: Some("/privacy.html".into()),
+            essential_cookies: strings(&["canenrich_session", "canenrich_consent", "csrf*"]),
+            show_reopen_button: Some(true),
+            categories: Some(BTreeMap::from([
+                (NECESSARY.to_string(), category(&[], &[])),
+                (
+                    "personalization".to_string(),
+                    category(&["ce_pref*"], &["ce_recent*"]),
+                ),
+                (
+                    "analytics".to_string(),
+                    category(&["_ga", "_ga_*", "_gid", "_gat*"], &["_ga_store"]),
+                ),
+                (
+                    "marketing".to_string(),
+                    category(&["_fbp", "_gcl_*", "mk_id", "IDE"], &["mk_session"]),
+                ),
+            ])),
+        }
+    }
+
+    /// Parses one config source. `source_name` is used in the error message.
+    pub fn parse(json: &str, source_name: &str) -> Result<ConfigFile, ConfigError> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(&mut de).map_err(|err| ConfigError {
+            source_name: source_name.to_string(),
+            path: err.path().to_string(),
+            message: err.inner().to_string(),
+        })
+    }
+}
+
+/// The built-in config as pretty JSON (shipped as `dist/config.json`).
+pub fn builtin_json() -> String {
+    // Serialising a tree of strings, numbers and maps cannot fail.
+    serde_json::to_string_pretty(&ConfigFile::builtin()).unwrap_or_default()
+}
+
+impl Config {
+    /// The defaults with `sources` merged over them in order (later wins), then validated.
+    pub fn resolve(sources: &[(&str, ConfigFile)]) -> Result<Config, ConfigError> {
+        let mut config = Config::empty();
+        config.merge(ConfigFile::builtin(), "built-in defaults")?;
+        for (name, file) in sources {
+            config.merge(file.clone(), name)?;
+        }
+        Ok(config)
+    }
+
+    /// The built-in defaults alone (what a fail-closed widget runs with).
+    pub fn builtin() -> Config {
+        let mut config = Config::empty();
+        // The built-in file is valid by construction (a unit test holds it to that).
+        let _ = config.merge(ConfigFile::builtin(), "built-in defaults");
+        config
+    }
+
+    /// The category called `name`.
+    pub fn category(&self, name: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.name == name)
+    }
+
+    /// Names of every category, `necessary` included, in display order.
+    pub fn category_names(&self) -> impl Iterator<Item = &str> {
+        self.categories.iter().map(|c| c.name.as_str())
+    }
+
+    fn empty() -> Config {
+        Config {
+            revision: 0,
+            language: None,
+            theme: Theme::Auto,
+            position: Position::Corner,
+            expiry_days: 182,
+            privacy_policy_url: String::new(),
+            essential_cookies: Vec::new(),
+            show_reopen_button: true,
+            categories: Vec::new(),
+        }
+    }
+
+    fn merge(&mut self, file: ConfigFile, source_name: &str) -> Result<(), ConfigError> {
+        let fail = |path: &str, message: &str| ConfigError {
+            source_name: source_name.to_string(),
+            path: path.to_string(),
+            message: message.to_string(),
+        };
+        if let Some(revision) = file.revision {
+            self.revision = revision;
+        }
+        if let Some(language) = file.language {
+            self.language = Some(language);
+        }
+        if let Some(theme) = file.theme {
+            self.theme = theme;
+        }
+        if let Some(position) = file.position {
+            self.position = position;
+        }
+        if let Some(days) = file.expiry_days {
+            if !(1..=3650).contains(&days) {
+                return Err(fail("expiryDays", "must be between 1 and 3650 days"));
+            }
+            self.expiry_days = days;
+        }
+        if let Some(url) = file.privacy_policy_url {
+            if !is_safe_link(&url) {
+                return Err(fail(
+                    "privacyPolicyUrl",
+                    "must be an http(s) URL or a path on this site",
+                ));
+            }
+            self.privacy_policy_url = url;
+        }
+        if let Some(patterns) = file.essential_cookies {
+            check_patterns(&patterns).map_err(|m| fail("essentialCookies", m))?;
+            self.essential_cookies = patterns;
+        }
+        if let Some(show) = file.show_reopen_button {
+            self.show_reopen_button = show;
+        }
+        for (name, entry) in file.categories.unwrap_or_default() {
+            let path = format!("categories.{name}");
+            if !is_category_name(&name) {
+                return Err(fail(
+                    &path,
+                    "category names are lower-case letters, digits, `-` and `_`, starting with a letter",
+                ));
+            }
+            let Some(entry) = entry else {
+                if name == NECESSARY {
+                    return Err(fail(&path, "the necessary category cannot be removed"));
+                }
+                self.categories.retain(|c| c.name != name);
+                continue;
+            };
+            let index = match self.categories.iter().position(|c| c.name == name) {
+                Some(index) => index,
+                None => {
+                    let is_builtin = BUILTIN_ORDER.contains(&name.as_str());
+                    if entry.title.is_none() && !is_builtin {
+                        return Err(fail(
+                            &format!("{path}.title"),
+                            "a new category needs a title",
+                        ));
+                    }
+                    self.categories.push(Category {
+                        name: name.clone(),
+                        title: None,
+                        description: None,
+                        cookies: Vec::new(),
+                        storage: Vec::new(),
+                    });
+                    self.categories.len() - 1
+                }
+            };
+            let category = &mut self.categories[index];
+            if let Some(title) = entry.title {
+                if title.trim().is_empty() {
+                    return Err(fail(&format!("{path}.title"), "must not be empty"));
+                }
+                category.title = Some(title);
+            }
+            if let Some(description) = entry.description {
+                category.description = Some(description);
+            }
+            if let Some(cookies) = entry.cookies {
+                check_patterns(&cookies).map_err(|m| fail(&format!("{path}.cookies"), m))?;
+                category.cookies = cookies;
+            }
+            if let Some(storage) = entry.storage {
+                check_patterns(&storage).map_err(|m| fail(&format!("{path}.storage"), m))?;
+                category.storage = storage;
+            }
+        }
+        self.categories.sort_by_key(|c| {
+            let rank = BUILTIN_ORDER.iter().position(|b| *b == c.name);
+            (rank.unwrap_or(BUILTIN_ORDER.len()), c.name.clone())
+        });
+        Ok(())
+    }
+}
+
+/// Whether `url` may be used as a link: `http(s)://…` or a path on this site, never a
+/// `javascript:` or other scheme.
+pub fn is_safe_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return true;
+    }
+    // A relative reference has no scheme: no `:` before the first `/`, `?` or `#`.
+    let head = lower.split(['/', '?', '#']).next().unwrap_or_default();
+    !lower.is_empty() && !lower.starts_with("//") && !head.contains(':')
+}
+
+fn check_patterns(patterns: &[String]) -> Result<(), &'static str> {
+    if patterns
+        .iter()
+        .any(|p| p.is_empty() || p.len() > 128 || p.contains([';', '=', ' ']))
+    {
+        return Err("patterns are 1–128 characters without spaces, `;` or `=`");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Config, ConfigError> {
+        Config::resolve(&[("test", ConfigFile::parse(json, "test")?)])
+    }
+
+    #[test]
+    fn no_config_at_all_gives_the_canenrich_defaults() {
+        let config = Config::resolve(&[]).expect("defaults are valid");
+        assert_eq!(config, Config::builtin());
+        let names: Vec<_> = config.category_names().collect();
+        assert_eq!(
+            names,
+            ["necessary", "personalization", "analytics", "marketing"]
+        );
+        assert_eq!(config.expiry_days, 182);
+        assert_eq!(config.revision, 1);
+    }
+
+    #[test]
+    fn the_published_default_config_is_itself_a_valid_config() {
+        let file = ConfigFile::parse(&builtin_json(), "dist/config.json").expect("valid");
+        assert_eq!(file, ConfigFile::builtin());
+    }
+
+    #[test]
+    fn categories_merge_over_the_defaults() {
+        let config = parse(
+            r#"{"revision": 4, "categories": {
+                "analytics": {"title": "Usage statistics", "cookies": ["_pk_*"]},
+                "video": {"title": "Embedded videos"},
+                "personalization": null }}"#,
+        )
+        .expect("valid");
+        assert_eq!(config.revision, 4);
+        let names: Vec<_> = config.category_names().collect();
+        assert_eq!(names, ["necessary", "analytics", "marketing", "video"]);
+        let analytics = config.category("analytics").expect("kept");
+        assert_eq!(analytics.title.as_deref(), Some("Usage statistics"));
+        assert_eq!(analytics.cookies, ["_pk_*"]);
+        assert_eq!(
+            analytics.storage,
+            ["_ga_store"],
+            "unnamed fields keep their defaults"
+        );
+    }
+
+    #[test]
+    fn a_typo_is_reported_with_its_path() {
+        let err = parse(r#"{"categories": {"analytics": {"titel": "x"}}}"#).expect_err("typo");
+        assert_eq!(err.path, "categories.analytics.titel");
+        assert!(err.message.contains("unknown field"), "{}", err.message);
+        assert!(err.to_string().contains("test"));
+    }
+
+    #[test]
+    fn wrong_types_are_reported_with_their_path() {
+        assert_eq!(
+            parse(r#"{"revision": -1}"#).expect_err("negative").path,
+            "revision"
+        );
+        assert_eq!(
+            parse(r#"{"revision": "2"}"#).expect_err("string").path,
+            "revision"
+        );
+        assert_eq!(
+            parse(r#"{"theme": "pink"}"#).expect_err("enum").path,
+            "theme"
+        );
+        assert_eq!(parse("[1]").expect_err("array").path, ".");
+        assert!(parse("{").is_err());
+    }
+
+    #[test]
+    fn bad_values_are_reported_with_their_path() {
+        let cases = [
+            (r#"{"expiryDays": 0}"#, "expiryDays"),
+            (
+                r#"{"privacyPolicyUrl": "javascript:alert(1)"}"#,
+                "privacyPolicyUrl",
+            ),
+            (
+                r#"{"categories": {"necessary": null}}"#,
+                "categories.necessary",
+            ),
+            (
+                r#"{"categories": {"Ads": {"title": "x"}}}"#,
+                "categories.Ads",
+            ),
+            (r#"{"categories": {"video": {}}}"#, "categories.video.title"),
+            (
+                r#"{"categories": {"video": {"title": "v", "cookies": [""]}}}"#,
+                "categories.video.cookies",
+            ),
+        ];
+        for (json, path) in cases {
+            assert_eq!(parse(json).expect_err(json).path, path, "{json}");
+        }
+    }
+
+    #[test]
+    fn links_are_http_or_relative_only() {
+        for ok in [
+            "/privacy",
+            "privacy.html",
+            "https://canenrich.com/p",
+            "HTTP://x",
+            "?a=b:c",
+        ] {
+            assert!(is_safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "data:text/html,x",
+            "//evil.example",
+            "",
+        ] {
+            assert!(!is_safe_link(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Browser adapter: the JS shape of a consent record and the `canenrich:*` window events.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, CustomEventInit};
+
+use crate::model::Consent;
+
+/// `{ id, revision, timestamp, categories, rejected, method }`, as `getConsent()` returns it.
+pub fn consent_object(consent: &Consent) -> Object {
+    let object = Object::new();
+    let list = |names: &std::collections::BTreeSet<String>| {
+        names
+            .iter()
+            .map(|n| JsValue::from_str(n))
+            .collect::<Array>()
+    };
+    // Setting a plain data property on a fresh object cannot throw.
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &value);
+    };
+    set("id", JsValue::from_str(&consent.id));
+    set("revision", JsValue::from(consent.revision));
+    // Milliseconds since the epoch fit exactly in a JS number until the year 287396.
+    set("timestamp", JsValue::from_f64(consent.timestamp as f64));
+    set("categories", list(&consent.accepted).into());
+    set("rejected", list(&consent.rejected).into());
+    set("method", JsValue::from_str(consent.method.as_str()));
+    object
+}
+
+/// Dispatches `canenrich:<name>` on `window` with `detail`.
+pub fn dispatch(name: &str, detail: &JsValue) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let init = CustomEventInit::new();
+    init.set_detail(detail);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(&format!("canenrich:{name}"), &init) {
+        // A listener that throws is reported by the browser; it must not stop the widget.
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+/// `canenrich:consent` with the record.
+pub fn consent(consent: &Consent) {
+    dispatch("consent", &consent_object(consent).into());
+}
+
+/// `canenrich:change` with the record and `changed`, the categories whose acceptance flipped.
+pub fn change(consent: Option<&Consent>, changed: &[String]) {
+    let detail = consent.map(consent_object).unwrap_or_default();
+    let changed: Array = changed.iter().map(|n| JsValue::from_str(n)).collect();
+    let _ = Reflect::set(&detail, &JsValue::from_str("changed"), &changed);
+    dispatch("change", &detail.into());
+}

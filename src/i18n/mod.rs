@@ -1,0 +1,172 @@
+//! The widget's texts: one JSON file per language in `locales/`, embedded at build time, and the
+//! choice of language from what the page and the browser ask for. Pure: the candidates are handed
+//! in. Adding a language means adding a file and one line to [`LOCALES`].
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// Every built-in language: its tag and its texts.
+pub const LOCALES: [(&str, &str); 2] = [
+    ("en", include_str!("locales/en.json")),
+    ("zh-CN", include_str!("locales/zh-CN.json")),
+];
+
+/// The texts of one language. Field names match the keys of the locale files.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Texts {
+    /// BCP 47 tag, set as `lang` on the widget root.
+    pub lang: String,
+    /// Writing direction, `ltr` or `rtl`.
+    pub dir: String,
+    /// Accessible name of the widget region.
+    pub widget_label: String,
+    /// First-layer heading; contains the word "cookies" in English.
+    pub banner_title: String,
+    /// First-layer paragraph.
+    pub banner_body: String,
+    /// The sentence on login and essential cookies.
+    pub login_notice: String,
+    /// Text of the privacy policy link.
+    pub privacy_link: String,
+    /// Button: accept every category.
+    pub accept_all: String,
+    /// Button: refuse every optional category.
+    pub reject_all: String,
+    /// Button: open the preferences dialog.
+    pub manage: String,
+    /// Preferences dialog heading.
+    pub preferences_title: String,
+    /// Preferences dialog paragraph.
+    pub preferences_body: String,
+    /// Button: save the switches as they are.
+    pub save: String,
+    /// Accessible name of the dialog's close button.
+    pub close: String,
+    /// Label shown instead of a working switch for `necessary`.
+    pub always_on: String,
+    /// Label before the consent id.
+    pub consent_id: String,
+    /// Label before the consent date.
+    pub consent_date: String,
+    /// Accessible name of the small button shown after a choice.
+    pub reopen: String,
+    /// Shown when the browser refuses cookies altogether.
+    pub cookies_disabled: String,
+    /// Titles and descriptions of the built-in categories.
+    pub categories: BTreeMap<String, CategoryTexts>,
+}
+
+/// Title and description of one built-in category.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTexts {
+    /// Title next to the switch.
+    pub title: String,
+    /// One or two sentences under it.
+    pub description: String,
+}
+
+impl Texts {
+    /// The texts for `tag`, which must be one of [`LOCALES`].
+    pub fn load(tag: &str) -> Result<Texts, serde_json::Error> {
+        let json = LOCALES
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map_or(LOCALES[0].1, |(_, json)| *json);
+        serde_json::from_str(json)
+    }
+
+    /// Title of category `name`: the site's own title, else the language file's, else the name.
+    pub fn category_title<'a>(&'a self, name: &'a str, site: Option<&'a str>) -> &'a str {
+        site.or_else(|| self.categories.get(name).map(|c| c.title.as_str()))
+            .unwrap_or(name)
+    }
+
+    /// Description of category `name`: the site's own, else the language file's, else empty.
+    pub fn category_description<'a>(&'a self, name: &str, site: Option<&'a str>) -> &'a str {
+        site.or_else(|| self.categories.get(name).map(|c| c.description.as_str()))
+            .unwrap_or_default()
+    }
+}
+
+/// The built-in language for a BCP 47 `tag`, if there is one (`zh`, `zh-Hans`, `zh-CN`, `zh-SG`
+/// → `zh-CN`; `en-*` → `en`).
+pub fn supported(tag: &str) -> Option<&'static str> {
+    let lower = tag.trim().to_ascii_lowercase().replace('_', "-");
+    let mut parts = lower.split('-');
+    match (parts.next(), parts.next()) {
+        (Some("en"), _) => Some("en"),
+        (Some("zh"), None | Some("hans" | "cn" | "sg")) => Some("zh-CN"),
+        _ => None,
+    }
+}
+
+/// The first supported language among `candidates` (config or `data-lang`, then `<html lang>`,
+/// then `navigator.languages`), else `en`.
+pub fn negotiate<'a>(candidates: impl IntoIterator<Item = &'a str>) -> &'static str {
+    candidates
+        .into_iter()
+        .find_map(supported)
+        .unwrap_or(LOCALES[0].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_locale_file_is_complete_and_names_the_same_categories() {
+        let english = Texts::load("en").expect("en parses");
+        for (tag, _) in LOCALES {
+            let texts = Texts::load(tag).expect(tag);
+            assert_eq!(texts.lang, tag);
+            assert!(texts.dir == "ltr" || texts.dir == "rtl");
+            let names: Vec<_> = texts.categories.keys().collect();
+            assert_eq!(
+                names,
+                english.categories.keys().collect::<Vec<_>>(),
+                "{tag}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_english_banner_says_cookies_and_explains_login() {
+        let texts = Texts::load("en").expect("en parses");
+        assert!(texts.banner_title.to_lowercase().contains("cookie"));
+        assert!(texts.login_notice.to_lowercase().contains("sign"));
+        assert_eq!(texts.accept_all, "Accept all");
+        assert_eq!(texts.reject_all, "Reject all");
+        assert_eq!(texts.manage, "Manage preferences");
+        assert_eq!(texts.save, "Save preferences");
+        assert_eq!(texts.reopen, "Cookie settings");
+    }
+
+    #[test]
+    fn chinese_variants_map_to_simplified_chinese() {
+        for tag in ["zh", "zh-Hans", "zh-CN", "zh-SG", "ZH_cn", "zh-Hans-CN"] {
+            assert_eq!(supported(tag), Some("zh-CN"), "{tag}");
+        }
+        assert_eq!(supported("zh-TW"), None);
+        assert_eq!(supported("zh-Hant"), None);
+        assert_eq!(supported("en-GB"), Some("en"));
+        assert_eq!(supported("fr"), None);
+    }
+
+    #[test]
+    fn the_first_supported_candidate_wins_and_english_is_the_fallback() {
+        assert_eq!(negotiate(["fr", "zh-CN", "en"]), "zh-CN");
+        assert_eq!(negotiate(["de", "fr"]), "en");
+        assert_eq!(negotiate([]), "en");
+    }
+
+    #[test]
+    fn site_titles_override_the_language_file() {
+        let texts = Texts::load("en").expect("en parses");
+        assert_eq!(texts.category_title("analytics", Some("Stats")), "Stats");
+        assert_ne!(texts.category_title("analytics", None), "analytics");
+        assert_eq!(texts.category_title("video", None), "video");
+    }
+}

@@ -1,0 +1,242 @@
+//! The visitor's consent record and the rules around it. Pure data and rules: no web-sys, no yew,
+//! no clock — time is passed in as [`Millis`].
+
+pub mod codec;
+pub mod pattern;
+pub mod uuid;
+
+use std::collections::BTreeSet;
+
+/// Milliseconds since the Unix epoch, as `Date.now()` reports them.
+pub type Millis = u64;
+
+/// The category that is always on: login, security and remembering the choice itself.
+pub const NECESSARY: &str = "necessary";
+
+/// How a choice was made, as stored in the record and reported to the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// "Accept all", from the banner, the dialog or the API.
+    AcceptAll,
+    /// "Reject all", from the banner, the dialog or the API.
+    RejectAll,
+    /// A per-category choice saved from the preferences dialog or `acceptCategories`.
+    Custom,
+    /// Refusals applied because the browser sent the Global Privacy Control signal.
+    Gpc,
+}
+
+impl Method {
+    /// The name used in the stored cookie, the JS API and receipts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::AcceptAll => "accept_all",
+            Method::RejectAll => "reject_all",
+            Method::Custom => "custom",
+            Method::Gpc => "gpc",
+        }
+    }
+
+    /// The method named `name`, if it is one of ours.
+    pub fn parse(name: &str) -> Option<Method> {
+        [
+            Method::AcceptAll,
+            Method::RejectAll,
+            Method::Custom,
+            Method::Gpc,
+        ]
+        .into_iter()
+        .find(|method| method.as_str() == name)
+    }
+}
+
+/// What the visitor agreed to, exactly as persisted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// A UUIDv4 made in the browser, which the visitor can quote to support.
+    pub id: String,
+    /// The config revision the choice was made under.
+    pub revision: u32,
+    /// When the choice was made.
+    pub timestamp: Millis,
+    /// Accepted categories, `necessary` always among them.
+    pub accepted: BTreeSet<String>,
+    /// Categories the visitor was offered and refused.
+    pub rejected: BTreeSet<String>,
+    /// How the choice was made.
+    pub method: Method,
+}
+
+impl Consent {
+    /// A record of `accepted` out of `offered`; every offered category not accepted is rejected,
+    /// and `necessary` is accepted whatever was asked.
+    pub fn new<'a>(
+        id: String,
+        revision: u32,
+        timestamp: Millis,
+        offered: impl IntoIterator<Item = &'a str>,
+        accepted: &BTreeSet<String>,
+        method: Method,
+    ) -> Consent {
+        let mut yes = BTreeSet::from([NECESSARY.to_string()]);
+        let mut no = BTreeSet::new();
+        for name in offered {
+            if name == NECESSARY || accepted.contains(name) {
+                yes.insert(name.to_string());
+            } else {
+                no.insert(name.to_string());
+            }
+        }
+        Consent {
+            id,
+            revision,
+            timestamp,
+            accepted: yes,
+            rejected: no,
+            method,
+        }
+    }
+
+    /// Whether the visitor accepted `category` (`necessary` always is).
+    pub fn accepts(&self, category: &str) -> bool {
+        category == NECESSARY || self.accepted.contains(category)
+    }
+
+    /// Same revision, not from the future and not older than `max_age`. An outdated record is
+    /// not an error: the banner simply shows again.
+    pub fn is_valid(&self, revision: u32, now: Millis, max_age: Millis) -> bool {
+        // A clock skew of a few minutes must not void a choice made a moment ago in another tab.
+        const SKEW: Millis = 5 * 60 * 1000;
+        self.revision == revision
+            && self.timestamp <= now.saturating_add(SKEW)
+            && now.saturating_sub(self.timestamp) <= max_age
+    }
+}
+
+/// Categories whose acceptance differs between `before` (no choice = nothing accepted) and
+/// `after`, in name order. `necessary` never changes.
+pub fn changed_categories<'a>(
+    before: Option<&Consent>,
+    after: &Consent,
+    offered: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    offered
+        .into_iter()
+        .filter(|name| *name != NECESSARY)
+        .filter(|name| before.is_some_and(|b| b.accepts(name)) != after.accepts(name))
+        .map(str::to_string)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Milliseconds in `days` days.
+pub fn days(days: u32) -> Millis {
+    Millis::from(days) * 24 * 60 * 60 * 1000
+}
+
+/// What the widget shows on top of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Nothing but the small "Cookie settings" button (when a choice exists).
+    Closed,
+    /// The first layer.
+    Banner,
+    /// The preferences dialog.
+    Preferences,
+}
+
+/// A choice as the visitor (or the site, through the API) made it, before it is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// Categories to accept; every other offered category is refused.
+    pub accepted: BTreeSet<String>,
+    /// How the choice was made.
+    pub method: Method,
+}
+
+/// What the widget should show, pushed from the runtime to whatever draws it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The open surface.
+    pub view: View,
+    /// The recorded choice, if any.
+    pub consent: Option<Consent>,
+    /// Whether the browser keeps cookies (login needs them).
+    pub cookies_enabled: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    fn record(accepted: &[&str]) -> Consent {
+        Consent::new(
+            "id".into(),
+            1,
+            1_000,
+            ["necessary", "analytics", "marketing"],
+            &set(accepted),
+            Method::Custom,
+        )
+    }
+
+    #[test]
+    fn necessary_is_accepted_even_when_everything_is_refused() {
+        let consent = record(&[]);
+        assert!(consent.accepts(NECESSARY));
+        assert_eq!(consent.accepted, set(&["necessary"]));
+        assert_eq!(consent.rejected, set(&["analytics", "marketing"]));
+    }
+
+    #[test]
+    fn a_new_revision_invalidates_old_consent() {
+        let consent = record(&["analytics"]);
+        assert!(consent.is_valid(1, 2_000, days(182)));
+        assert!(!consent.is_valid(2, 2_000, days(182)));
+    }
+
+    #[test]
+    fn a_choice_older_than_its_expiry_is_no_choice() {
+        let consent = record(&["analytics"]);
+        assert!(consent.is_valid(1, 1_000 + days(182), days(182)));
+        assert!(!consent.is_valid(1, 1_001 + days(182), days(182)));
+    }
+
+    #[test]
+    fn a_choice_dated_far_in_the_future_is_not_trusted() {
+        let mut consent = record(&["analytics"]);
+        consent.timestamp = days(400);
+        assert!(!consent.is_valid(1, days(10), days(182)));
+    }
+
+    #[test]
+    fn changes_are_the_categories_whose_acceptance_flipped() {
+        let offered = ["necessary", "analytics", "marketing"];
+        let first = record(&["analytics"]);
+        assert_eq!(changed_categories(None, &first, offered), vec!["analytics"]);
+        let second = record(&["marketing"]);
+        assert_eq!(
+            changed_categories(Some(&first), &second, offered),
+            vec!["analytics", "marketing"]
+        );
+        assert!(changed_categories(Some(&second), &second, offered).is_empty());
+    }
+
+    #[test]
+    fn methods_round_trip_through_their_names() {
+        for method in [
+            Method::AcceptAll,
+            Method::RejectAll,
+            Method::Custom,
+            Method::Gpc,
+        ] {
+            assert_eq!(Method::parse(method.as_str()), Some(method));
+        }
+        assert_eq!(Method::parse("yes"), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! The single commit path. Every choice — banner, preferences dialog, JS API — ends in
+//! [`commit`]: record → store → notify the UI → events → erase refused → release accepted.
+//! The runtime owns the page's one consent state; adapters do the IO.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::blocker::dom;
+use crate::config::Config;
+use crate::events;
+use crate::model::{self, changed_categories, days, Choice, Consent, Method, Snapshot, View};
+use crate::storage::{self, cookie::CookieStore};
+
+/// Something the UI is told whenever what it shows must change.
+pub type UiSink = Rc<dyn Fn(Snapshot)>;
+
+struct Runtime {
+    config: Config,
+    /// The config was invalid: nothing non-essential is released on this page view.
+    fail_closed: bool,
+    consent: Option<Consent>,
+    cookies: Option<CookieStore>,
+    cookies_enabled: bool,
+    view: View,
+    ui: Option<UiSink>,
+    releasing: bool,
+    release_again: bool,
+}
+
+thread_local! {
+    static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+}
+
+fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
+    RUNTIME.with(|cell| cell.borrow_mut().as_mut().map(f))
+}
+
+/// Starts the runtime: loads the stored choice (anything unreadable or outdated counts as none),
+/// erases what refused categories left, and decides whether the banner shows.
+pub fn init(config: Config, fail_closed: bool) -> Snapshot {
+    let cookies = CookieStore::open();
+    let now = now();
+    let consent = cookies
+        .as_ref()
+        .and_then(|store| storage::load(store, config.revision, now, days(config.expiry_days)));
+    let cookies_enabled = cookies.as_ref().is_some_and(CookieStore::is_enabled);
+    let view = if consent.is_some() {
+        View::Closed
+    } else {
+        View::Banner
+    };
+    if let Some(store) = &cookies {
+        dom::erase(&config, consent.as_ref(), store);
+    }
+    let runtime = Runtime {
+        config,
+        fail_closed,
+        consent,
+        cookies,
+        cookies_enabled,
+        view,
+        ui: None,
+        releasing: false,
+        release_again: false,
+    };
+    let snapshot = runtime.snapshot();
+    RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
+    snapshot
+}
+
+impl Runtime {
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            view: self.view,
+            consent: self.consent.clone(),
+            cookies_enabled: self.cookies_enabled,
+        }
+    }
+
+    /// The UI and what to tell it, to be called once the runtime is no longer borrowed.
+    fn notice(&self) -> Option<(UiSink, Snapshot)> {
+        self.ui.clone().map(|ui| (ui, self.snapshot()))
+    }
+}
+
+fn tell(notice: Option<Option<(UiSink, Snapshot)>>) {
+    if let Some((ui, snapshot)) = notice.flatten() {
+        ui(snapshot);
+    }
+}
+
+/// Connects the UI; it is told the current state at once.
+pub fn connect(ui: UiSink) {
+    tell(with(|rt| {
+        rt.ui = Some(ui);
+        rt.notice()
+    }));
+}
+
+/// The config the page runs with.
+pub fn config() -> Option<Config> {
+    with(|rt| rt.config.clone())
+}
+
+/// The current choice.
+pub fn consent() -> Option<Consent> {
+    with(|rt| rt.consent.clone()).flatten()
+}
+
+/// Opens `view` (or closes everything with [`View::Closed`]).
+pub fn show(view: View) {
+    tell(with(|rt| {
+        rt.view = view;
+        rt.notice()
+    }));
+}
+
+/// Records `choice`: the one path every button and API call takes.
+pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
+    let id = model::uuid::v4(random_bytes());
+    let outcome = with(|rt| {
+        let offered: Vec<&str> = rt.config.category_names().collect();
+        let consent = Consent::new(
+            id,
+            rt.config.revision,
+            now(),
+            offered.iter().copied(),
+            &choice.accepted,
+            choice.method,
+        );
+        let changed = changed_categories(rt.consent.as_ref(), &consent, offered);
+        if let Some(store) = &rt.cookies {
+            if let Err(err) = storage::save(store, &consent, days(rt.config.expiry_days)) {
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "CanEnrich Consent: the choice applies to this page only: {err}"
+                )));
+            }
+        }
+        rt.consent = Some(consent.clone());
+        rt.view = View::Closed;
+        (consent, changed, rt.notice())
+    });
+    let Some((consent, changed, notice)) = outcome else {
+        return Err(JsValue::from_str("CanEnrich Consent has not started"));
+    };
+    tell(Some(notice));
+    events::consent(&consent);
+    if !changed.is_empty() {
+        events::change(Some(&consent), &changed);
+    }
+    erase();
+    schedule_release();
+    Ok(consent)
+}
+
+/// A choice accepting every category.
+pub fn accept_all() -> Result<Consent, JsValue> {
+    let accepted = config()
+        .map(|c| c.category_names().map(str::to_string).collect())
+        .unwrap_or_default();
+    commit(Choice {
+        accepted,
+        method: Method::AcceptAll,
+    })
+}
+
+/// A choice refusing every optional category.
+pub fn reject_all() -> Result<Consent, JsValue> {
+    commit(Choice {
+        accepted: BTreeSet::new(),
+        method: Method::RejectAll,
+    })
+}
+
+/// Forgets the stored choice and shows the banner again.
+pub fn reset() {
+    let outcome = with(|rt| {
+        if let Some(store) = &rt.cookies {
+            let _ = storage::ConsentStore::clear(store);
+        }
+        let offered: Vec<&str> = rt.config.category_names().collect();
+        let changed = rt.consent.as_ref().map(|previous| {
+            offered
+                .iter()
+                .filter(|name| **name != model::NECESSARY && previous.accepts(name))
+                .map(|name| name.to_string())
+                .collect::<Vec<_>>()
+        });
+        rt.consent = None;
+        rt.view = View::Banner;
+        (changed.unwrap_or_default(), rt.notice())
+    });
+    if let Some((changed, notice)) = outcome {
+        tell(Some(notice));
+        if !changed.is_empty() {
+            events::change(None, &changed);
+        }
+        erase();
+    }
+}
+
+/// Announces a stored choice that was loaded at start-up and releases what it allows.
+pub fn announce_loaded() {
+    if let Some(consent) = consent() {
+        events::consent(&consent);
+    }
+    schedule_release();
+}
+
+fn erase() {
+    with(|rt| {
+        if let Some(store) = &rt.cookies {
+            dom::erase(&rt.config, rt.consent.as_ref(), store);
+        }
+    });
+}
+
+/// Runs release passes one at a time, so that tags keep document order even when choices
+/// arrive while a pass is waiting for a script.
+fn schedule_release() {
+    let start = with(|rt| {
+        if rt.releasing {
+            rt.release_again = true;
+            false
+        } else {
+            rt.releasing = true;
+            true
+        }
+    });
+    if start != Some(true) {
+        return;
+    }
+    spawn_local(async {
+        loop {
+            let allowed = with(|rt| (!rt.fail_closed).then(|| rt.consent.clone()).flatten());
+            dom::release(allowed.flatten().as_ref()).await;
+            let again = with(|rt| {
+                let again = rt.release_again;
+                rt.release_again = false;
+                rt.releasing = again;
+                again
+            });
+            if again != Some(true) {
+                break;
+            }
+        }
+    });
+}
+
+fn now() -> model::Millis {
+    // Date.now() is a non-negative integer number of milliseconds.
+    js_sys::Date::now() as model::Millis
+}
+
+/// 16 random bytes from `crypto.getRandomValues`, falling back to `Math.random` where the page
+/// has no Web Crypto (the id only needs to be unique, not secret).
+fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    if crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()) {
+        return bytes;
+    }
+    for byte in &mut bytes {
+        *byte = (js_sys::Math::random() * 256.0) as u8;
+    }
+    bytes
+}

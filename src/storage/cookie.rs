@@ -1,0 +1,103 @@
+//! Browser adapter: the consent cookie and the page's other cookies through `document.cookie`.
+//! It converts and maps errors; the decisions are made in `storage` and `blocker::plan`.
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlDocument;
+
+use super::{parse_cookies, ConsentStore, StorageError, COOKIE_NAME};
+
+/// The `canenrich_consent` cookie of the current document.
+pub struct CookieStore {
+    document: HtmlDocument,
+    secure: bool,
+}
+
+impl CookieStore {
+    /// The store for the current document, or `None` outside a browser page.
+    pub fn open() -> Option<CookieStore> {
+        let window = web_sys::window()?;
+        let document = window.document()?.dyn_into::<HtmlDocument>().ok()?;
+        let secure = window.location().protocol().ok().as_deref() == Some("https:");
+        Some(CookieStore { document, secure })
+    }
+
+    /// The whole `document.cookie` string ("" when the browser refuses to give it).
+    pub fn header(&self) -> String {
+        self.document.cookie().unwrap_or_default()
+    }
+
+    /// Names of every cookie visible to the page.
+    pub fn names(&self) -> Vec<String> {
+        parse_cookies(&self.header())
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    /// Writes a raw `document.cookie` assignment.
+    pub fn assign(&self, cookie: &str) -> Result<(), StorageError> {
+        self.document
+            .set_cookie(cookie)
+            .map_err(|err| StorageError::Unavailable(format!("{err:?}")))
+    }
+
+    /// Expires cookie `name` for each of `domains` × `paths`.
+    pub fn erase(&self, name: &str, domains: &[Option<String>], paths: &[String]) {
+        for domain in domains {
+            for path in paths {
+                let domain = domain
+                    .as_ref()
+                    .map(|d| format!("; Domain={d}"))
+                    .unwrap_or_default();
+                // Failures are caught by the verification read that follows an erase.
+                let _ = self.assign(&format!(
+                    "{name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path={path}{domain}"
+                ));
+            }
+        }
+    }
+
+    /// Whether the browser keeps cookies at all: writes a probe cookie and reads it back.
+    pub fn is_enabled(&self) -> bool {
+        const PROBE: &str = "canenrich_probe";
+        let written = self
+            .assign(&format!("{PROBE}=1; Path=/; SameSite=Lax"))
+            .is_ok();
+        let kept = written
+            && parse_cookies(&self.header())
+                .iter()
+                .any(|(n, _)| *n == PROBE);
+        let _ = self.assign(&format!("{PROBE}=; Max-Age=0; Path=/"));
+        kept
+    }
+
+    fn attributes(&self, max_age_secs: u64) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!("; Path=/; Max-Age={max_age_secs}; SameSite=Lax{secure}")
+    }
+}
+
+impl ConsentStore for CookieStore {
+    fn read(&self) -> Result<Option<String>, StorageError> {
+        let header = self
+            .document
+            .cookie()
+            .map_err(|err| StorageError::Unavailable(format!("{err:?}")))?;
+        Ok(super::cookie_value(&header, COOKIE_NAME).map(str::to_string))
+    }
+
+    fn write(&self, value: &str, max_age_secs: u64) -> Result<(), StorageError> {
+        self.assign(&format!(
+            "{COOKIE_NAME}={value}{}",
+            self.attributes(max_age_secs)
+        ))?;
+        match self.read()? {
+            Some(stored) if stored == value => Ok(()),
+            _ => Err(StorageError::NotKept),
+        }
+    }
+
+    fn clear(&self) -> Result<(), StorageError> {
+        self.assign(&format!("{COOKIE_NAME}={}", self.attributes(0)))
+    }
+}

@@ -1,0 +1,108 @@
+//! The root component: owns the reducer, connects to the runtime, lays out the three surfaces.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::banner::Banner;
+use super::preferences::Preferences;
+use super::state::{UiAction, UiState};
+use super::Setup;
+use crate::model::{Choice, Method, Snapshot, View};
+
+/// Props of [`App`].
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// The wiring to the runtime.
+    pub setup: Setup,
+    /// The state to show first.
+    pub initial: Snapshot,
+}
+
+/// The widget.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let initial = props.initial.clone();
+    let state = use_reducer_eq(move || UiState::new(initial));
+    {
+        let dispatcher = state.dispatcher();
+        let connect = props.setup.connect.clone();
+        use_effect_with((), move |_| {
+            connect(Rc::new(move |snapshot| {
+                dispatcher.dispatch(UiAction::Sync(snapshot))
+            }));
+        });
+    }
+    let setup = &props.setup;
+    let all: Rc<Vec<String>> = Rc::new(setup.config.category_names().map(str::to_string).collect());
+    let choose = |method: Method| {
+        let on_choice = setup.on_choice.clone();
+        let all = all.clone();
+        let draft = state.draft.clone();
+        Callback::from(move |_: ()| {
+            let accepted = match method {
+                Method::AcceptAll => all.iter().cloned().collect(),
+                Method::Custom => draft.clone(),
+                Method::RejectAll | Method::Gpc => Default::default(),
+            };
+            on_choice(Choice { accepted, method });
+        })
+    };
+    let open_preferences = {
+        let state = state.clone();
+        Callback::from(move |_: ()| state.dispatch(UiAction::OpenPreferences))
+    };
+    let close = {
+        let state = state.clone();
+        Callback::from(move |_: ()| state.dispatch(UiAction::Close))
+    };
+    let toggle = {
+        let state = state.clone();
+        Callback::from(move |name: String| state.dispatch(UiAction::Toggle(name)))
+    };
+    let texts = &setup.texts;
+    let show_reopen =
+        setup.config.show_reopen_button && state.consent.is_some() && state.view != View::Banner;
+    let reopen = {
+        let open = open_preferences.clone();
+        Callback::from(move |_: MouseEvent| open.emit(()))
+    };
+    let classes = classes!(
+        "cc-surface",
+        format!("cc-theme-{}", setup.config.theme.as_str()),
+        format!("cc-position-{}", setup.config.position.as_str()),
+    );
+    html! {
+        <div class={classes} role="region" aria-label={texts.widget_label.clone()}>
+            <Banner
+                texts={texts.clone()}
+                privacy_url={setup.config.privacy_policy_url.clone()}
+                open={state.view == View::Banner}
+                cookies_enabled={state.cookies_enabled}
+                on_accept={choose(Method::AcceptAll)}
+                on_reject={choose(Method::RejectAll)}
+                on_manage={open_preferences}
+            />
+            <Preferences
+                texts={texts.clone()}
+                config={setup.config.clone()}
+                open={state.view == View::Preferences}
+                consent={state.consent.clone()}
+                draft={state.draft.clone()}
+                on_toggle={toggle}
+                on_close={close}
+                on_accept={choose(Method::AcceptAll)}
+                on_reject={choose(Method::RejectAll)}
+                on_save={choose(Method::Custom)}
+            />
+            if show_reopen {
+                <button type="button" class="cc-reopen" data-testid="reopen"
+                    aria-label={texts.reopen.clone()} title={texts.reopen.clone()} onclick={reopen}>
+                    <svg class="cc-reopen-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                        <path d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5Zm-4.5 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm5-1a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3ZM9 6.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Z" />
+                    </svg>
+                </button>
+            }
+        </div>
+    }
+}
