@@ -1,0 +1,236 @@
+//! Consent receipts: the JSON the widget posts, and the rules a receipt must meet before it is
+//! stored. Pure: no IO, no clock.
+
+use serde::{Deserialize, Serialize};
+
+/// Most categories a receipt may list in `categories` or in `rejected`.
+pub const MAX_CATEGORIES: usize = 32;
+/// Longest accepted `configHash`, in characters.
+pub const MAX_CONFIG_HASH: usize = 128;
+/// The category that is always on and can never be refused.
+pub const NECESSARY: &str = "necessary";
+
+/// How the visitor made the choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// The "Accept all" button or `acceptAll()`.
+    AcceptAll,
+    /// The "Reject all" button or `rejectAll()`.
+    RejectAll,
+    /// Saved preferences or `acceptCategories(…)`.
+    Custom,
+    /// Applied from the Global Privacy Control signal.
+    Gpc,
+}
+
+impl Method {
+    /// The name used in JSON and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AcceptAll => "accept_all",
+            Self::RejectAll => "reject_all",
+            Self::Custom => "custom",
+            Self::Gpc => "gpc",
+        }
+    }
+
+    /// The method with this name, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "accept_all" => Some(Self::AcceptAll),
+            "reject_all" => Some(Self::RejectAll),
+            "custom" => Some(Self::Custom),
+            "gpc" => Some(Self::Gpc),
+            _ => None,
+        }
+    }
+}
+
+/// A record of one consent choice, exactly as posted and returned. It carries no IP address,
+/// user agent or other request data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Receipt {
+    /// UUID v4 made in the browser, lowercase.
+    pub id: String,
+    /// When the choice was made, in milliseconds since the Unix epoch.
+    pub timestamp: u64,
+    /// The config's `revision` the choice was made under.
+    pub revision: u32,
+    /// Accepted categories.
+    pub categories: Vec<String>,
+    /// Refused categories.
+    pub rejected: Vec<String>,
+    /// How the choice was made.
+    pub method: Method,
+    /// A hash of the config the visitor saw, if the widget sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
+}
+
+/// Why a posted receipt was refused. Every message names the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    /// The body is not JSON of the receipt's shape (including unknown or missing fields).
+    #[error("{0}")]
+    Json(String),
+    /// The JSON has the right shape but a field breaks a rule.
+    #[error("{field}: {problem}")]
+    Invalid {
+        /// The field at fault, as it is spelled in JSON (`categories[2]`).
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl ReceiptError {
+    fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Receipt {
+    /// Parses and validates a posted body. The `id` is lowercased; nothing else is changed.
+    pub fn parse(body: &[u8]) -> Result<Self, ReceiptError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let mut receipt: Self =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+                let path = err.path().to_string();
+                let inner = err.into_inner();
+                if path == "." {
+                    ReceiptError::Json(format!("body: {inner}"))
+                } else {
+                    ReceiptError::Json(format!("{path}: {inner}"))
+                }
+            })?;
+        deserializer
+            .end()
+            .map_err(|err| ReceiptError::Json(format!("body: {err}")))?;
+        receipt.id = receipt.id.to_ascii_lowercase();
+        receipt.validate()?;
+        Ok(receipt)
+    }
+
+    /// Checks every rule that the types alone do not enforce.
+    pub fn validate(&self) -> Result<(), ReceiptError> {
+        if !is_uuid_v4(&self.id) {
+            return Err(ReceiptError::invalid(
+                "id",
+                "must be a UUID v4 such as 1b4e28ba-2fa1-4d2e-883f-0016d3cca427",
+            ));
+        }
+        if i64::try_from(self.timestamp).is_err() {
+            return Err(ReceiptError::invalid(
+                "timestamp",
+                "is too large for milliseconds since 1970",
+            ));
+        }
+        check_names("categories", &self.categories)?;
+        check_names("rejected", &self.rejected)?;
+        if let Some(name) = self.rejected.iter().find(|n| self.categories.contains(n)) {
+            return Err(ReceiptError::invalid(
+                "rejected",
+                format!("`{name}` is also listed in categories"),
+            ));
+        }
+        if self.rejected.iter().any(|n| n == NECESSARY) {
+            return Err(ReceiptError::invalid(
+                "rejected",
+                "`necessary` is always on and cannot be refused",
+            ));
+        }
+        if let Some(hash) = &self.config_hash {
+            if hash.chars().count() > MAX_CONFIG_HASH {
+                return Err(ReceiptError::invalid(
+                    "configHash",
+                    format!("is longer than {MAX_CONFIG_HASH} characters"),
+                ));
+            }
+            if hash.chars().any(char::is_control) {
+                return Err(ReceiptError::invalid(
+                    "configHash",
+                    "contains control characters",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lowercase-or-uppercase hex UUID with version 4 and the RFC 4122 variant.
+pub fn is_uuid_v4(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    if bytes.len() != 36 {
+        return false;
+    }
+    let shape_ok = bytes.iter().enumerate().all(|(i, b)| match i {
+        8 | 13 | 18 | 23 => *b == b'-',
+        _ => b.is_ascii_hexdigit(),
+    });
+    shape_ok && bytes[14] == b'4' && matches!(bytes[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+}
+
+/// A category name: `^[a-z][a-z0-9_-]{0,63}$`.
+pub fn is_category_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    first_ok
+        && name.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn check_names(field: &str, names: &[String]) -> Result<(), ReceiptError> {
+    if names.len() > MAX_CATEGORIES {
+        return Err(ReceiptError::invalid(
+            field,
+            format!("lists more than {MAX_CATEGORIES} categories"),
+        ));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if !is_category_name(name) {
+            return Err(ReceiptError::invalid(
+                format!("{field}[{i}]"),
+                "must match ^[a-z][a-z0-9_-]{0,63}$",
+            ));
+        }
+        if names[..i].contains(name) {
+            return Err(ReceiptError::invalid(
+                format!("{field}[{i}]"),
+                format!("`{name}` is listed twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crypto_random_uuid_is_accepted_and_other_versions_are_not() {
+        assert!(is_uuid_v4("1b4e28ba-2fa1-4d2e-883f-0016d3cca427"));
+        assert!(is_uuid_v4("1B4E28BA-2FA1-4D2E-B83F-0016D3CCA427"));
+        assert!(!is_uuid_v4("1b4e28ba-2fa1-1d2e-883f-0016d3cca427"));
+        assert!(!is_uuid_v4("1b4e28ba-2fa1-4d2e-783f-0016d3cca427"));
+        assert!(!is_uuid_v4("1b4e28ba2fa14d2e883f0016d3cca427"));
+        assert!(!is_uuid_v4("1b4e28ba-2fa1-4d2e-883f-0016d3cca42g"));
+    }
+
+    #[test]
+    fn category_names_follow_the_documented_pattern() {
+        assert!(is_category_name("a"));
+        assert!(is_category_name("video_embeds-2"));
+        assert!(is_category_name(&"a".repeat(64)));
+        assert!(!is_category_name(&"a".repeat(65)));
+        assert!(!is_category_name(""));
+        assert!(!is_category_name("Analytics"));
+        assert!(!is_category_name("1st"));
+        assert!(!is_category_name("a b"));
+    }
+}

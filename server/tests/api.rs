@@ -1,0 +1,300 @@
+//! The consent-receipt API: receipts round-trip, and every kind of bad input gets a 4xx JSON
+//! error naming the problem while nothing is stored.
+
+mod common;
+
+use common::app;
+use serde_json::{json, Value};
+
+const ID: &str = "1b4e28ba-2fa1-4d2e-883f-0016d3cca427";
+
+fn receipt() -> Value {
+    json!({
+        "id": ID,
+        "timestamp": 1_732_540_000_123_u64,
+        "revision": 2,
+        "categories": ["necessary", "analytics"],
+        "rejected": ["marketing", "personalization"],
+        "method": "custom",
+        "configHash": "sha256-abc123"
+    })
+}
+
+fn with(field: &str, value: Value) -> Value {
+    let mut receipt = receipt();
+    receipt[field] = value;
+    receipt
+}
+
+/// Posts `body` as JSON and checks it is refused with `status`, a JSON error containing
+/// `mentions`, and an empty store.
+async fn assert_refused(body: String, content_type: &str, status: u16, mentions: &str) {
+    let app = app();
+    let reply = app.post("/api/consent", content_type, body.clone()).await;
+    assert_eq!(reply.status, status, "{body}: {}", reply.body);
+    assert_eq!(reply.header("content-type"), "application/json");
+    let error = reply.json()["error"]
+        .as_str()
+        .expect("error message")
+        .to_owned();
+    assert!(
+        error.contains(mentions),
+        "{error:?} should mention {mentions:?}"
+    );
+    assert_eq!(app.stored(), 0, "nothing is stored");
+    assert_eq!(
+        app.get(&format!("/api/consent/{ID}"), None).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_round_trips_through_the_api() {
+    let app = app();
+    let reply = app
+        .post("/api/consent", "application/json", receipt().to_string())
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.header("location"), format!("/api/consent/{ID}"));
+    assert_eq!(reply.json(), receipt());
+    let fetched = app.get(&format!("/api/consent/{ID}"), None).await;
+    assert_eq!(fetched.status, 200);
+    assert_eq!(fetched.header("content-type"), "application/json");
+    assert_eq!(fetched.json(), receipt());
+    assert_eq!(app.stored(), 1);
+}
+
+#[tokio::test]
+async fn a_receipt_without_a_config_hash_round_trips_without_one() {
+    let app = app();
+    let mut body = receipt();
+    body.as_object_mut().expect("object").remove("configHash");
+    let reply = app
+        .post("/api/consent", "application/json", body.to_string())
+        .await;
+    assert_eq!(reply.status, 201);
+    assert_eq!(
+        app.get(&format!("/api/consent/{ID}"), None).await.json(),
+        body
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_sent_by_send_beacon_as_text_plain_is_accepted() {
+    let app = app();
+    let reply = app
+        .post(
+            "/api/consent",
+            "text/plain;charset=UTF-8",
+            receipt().to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(app.stored(), 1);
+}
+
+#[tokio::test]
+async fn an_uppercase_id_is_stored_lowercase_and_found_either_way() {
+    let app = app();
+    let upper = ID.to_ascii_uppercase();
+    let reply = app
+        .post(
+            "/api/consent",
+            "application/json",
+            with("id", json!(upper)).to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    assert_eq!(reply.json()["id"], ID);
+    assert_eq!(
+        app.get(&format!("/api/consent/{upper}"), None).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt() {
+    let app = app();
+    let first = app
+        .post("/api/consent", "application/json", receipt().to_string())
+        .await;
+    assert_eq!(first.status, 201);
+    let second = app
+        .post(
+            "/api/consent",
+            "application/json",
+            with("revision", json!(9)).to_string(),
+        )
+        .await;
+    assert_eq!(second.status, 409);
+    assert!(second.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("id"));
+    assert_eq!(
+        app.get(&format!("/api/consent/{ID}"), None).await.json(),
+        receipt()
+    );
+    assert_eq!(app.stored(), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_receipt_id_is_a_json_404() {
+    let reply = app().get(&format!("/api/consent/{ID}"), None).await;
+    assert_eq!(reply.status, 404);
+    assert!(reply.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("id"));
+}
+
+#[tokio::test]
+async fn a_malformed_receipt_id_in_the_url_is_a_json_400() {
+    let reply = app().get("/api/consent/not-a-uuid", None).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.json()["error"].is_string());
+}
+
+#[tokio::test]
+async fn a_receipt_with_an_unknown_field_is_refused_and_not_stored() {
+    let body = with("ip", json!("203.0.113.7")).to_string();
+    assert_refused(body, "application/json", 400, "unknown field `ip`").await;
+}
+
+#[tokio::test]
+async fn a_receipt_missing_a_field_is_refused_and_not_stored() {
+    let mut body = receipt();
+    body.as_object_mut().expect("object").remove("method");
+    assert_refused(
+        body.to_string(),
+        "application/json",
+        400,
+        "missing field `method`",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_receipt_with_a_field_of_the_wrong_type_is_refused_and_not_stored() {
+    let body = with("revision", json!("2")).to_string();
+    assert_refused(body, "application/json", 400, "revision").await;
+    let body = with("timestamp", json!(1.5)).to_string();
+    assert_refused(body, "application/json", 400, "timestamp").await;
+    let body = with("revision", json!(-1)).to_string();
+    assert_refused(body, "application/json", 400, "revision").await;
+}
+
+#[tokio::test]
+async fn a_receipt_with_an_unknown_method_is_refused_and_not_stored() {
+    let body = with("method", json!("implied")).to_string();
+    assert_refused(body, "application/json", 400, "method").await;
+}
+
+#[tokio::test]
+async fn a_receipt_whose_id_is_not_a_uuid_v4_is_refused_and_not_stored() {
+    for id in [
+        "abc",
+        "1b4e28ba-2fa1-1d2e-883f-0016d3cca427",
+        "1b4e28ba2fa14d2e883f0016d3cca427",
+    ] {
+        let body = with("id", json!(id)).to_string();
+        assert_refused(body, "application/json", 400, "id: must be a UUID v4").await;
+    }
+}
+
+#[tokio::test]
+async fn a_receipt_with_a_badly_named_category_is_refused_and_not_stored() {
+    let body = with("categories", json!(["necessary", "Analytics"])).to_string();
+    assert_refused(body, "application/json", 400, "categories[1]").await;
+    let body = with("rejected", json!(["a".repeat(65)])).to_string();
+    assert_refused(body, "application/json", 400, "rejected[0]").await;
+    let body = with("categories", json!(["analytics", "analytics"])).to_string();
+    assert_refused(body, "application/json", 400, "categories[1]").await;
+}
+
+#[tokio::test]
+async fn a_receipt_with_too_many_categories_is_refused_and_not_stored() {
+    let names: Vec<String> = (0..33).map(|i| format!("c{i}")).collect();
+    let body = with("rejected", json!(names)).to_string();
+    assert_refused(body, "application/json", 400, "rejected").await;
+}
+
+#[tokio::test]
+async fn a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored() {
+    let body = with("rejected", json!(["analytics"])).to_string();
+    assert_refused(body, "application/json", 400, "rejected").await;
+}
+
+#[tokio::test]
+async fn a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored() {
+    let body = with("rejected", json!(["necessary"])).to_string();
+    let body = body.replace("[\"necessary\",\"analytics\"]", "[\"analytics\"]");
+    assert_refused(body, "application/json", 400, "necessary").await;
+}
+
+#[tokio::test]
+async fn a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored() {
+    let body = with("configHash", json!("x".repeat(129))).to_string();
+    assert_refused(body, "application/json", 400, "configHash").await;
+}
+
+#[tokio::test]
+async fn a_receipt_that_is_not_json_is_refused_and_not_stored() {
+    assert_refused(
+        "{\"id\": ".to_owned(),
+        "application/json",
+        400,
+        "EOF while parsing",
+    )
+    .await;
+    assert_refused(
+        format!("{} trailing", receipt()),
+        "application/json",
+        400,
+        "body",
+    )
+    .await;
+    assert_refused("[]".to_owned(), "application/json", 400, "body").await;
+}
+
+#[tokio::test]
+async fn a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored() {
+    let body = receipt().to_string();
+    assert_refused(
+        body.clone(),
+        "application/x-www-form-urlencoded",
+        415,
+        "Content-Type",
+    )
+    .await;
+    assert_refused(body, "multipart/form-data", 415, "Content-Type").await;
+    let app = app();
+    let request = axum::http::Request::post("/api/consent")
+        .body(axum::body::Body::from(receipt().to_string()))
+        .expect("request");
+    assert_eq!(app.send(request).await.status, 415);
+    assert_eq!(app.stored(), 0);
+}
+
+#[tokio::test]
+async fn a_receipt_body_over_16_kib_is_refused_and_not_stored() {
+    let body = with("configHash", json!("x".repeat(17 * 1024))).to_string();
+    assert_refused(body, "application/json", 413, "body").await;
+}
+
+#[tokio::test]
+async fn a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read() {
+    let app = app();
+    let request = axum::http::Request::post("/api/consent")
+        .header("content-type", "application/json")
+        .header("content-length", "20000")
+        .body(axum::body::Body::from(receipt().to_string()))
+        .expect("request");
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, 413);
+    assert!(reply.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("body"));
+    assert_eq!(app.stored(), 0);
+}
