@@ -20,8 +20,6 @@ pub struct Texts {
     pub lang: String,
     /// Writing direction, `ltr` or `rtl`.
     pub dir: String,
-    /// Accessible name of the widget region.
-    pub widget_label: String,
     /// First-layer heading; contains the word "cookies" in English.
     pub banner_title: String,
     /// First-layer paragraph.

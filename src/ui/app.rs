@@ -73,7 +73,7 @@ pub fn App(props: &AppProps) -> Html {
         format!("cc-position-{}", setup.config.position.as_str()),
     );
     html! {
-        <div class={classes} role="region" aria-label={texts.widget_label.clone()}>
+        <div class={classes}>
             <Banner
                 texts={texts.clone()}
                 privacy_url={setup.config.privacy_policy_url.clone()}

@@ -92,7 +92,7 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
         }
     });
     html! {
-        <dialog ref={dialog} class="cc-dialog" aria-modal="true" aria-labelledby="cc-preferences-title"
+        <dialog ref={dialog} class="cc-dialog" role="dialog" aria-modal="true" aria-labelledby="cc-preferences-title"
             data-testid="preferences" {oncancel} {onkeydown}>
             <div class="cc-dialog-header">
                 <h2 id="cc-preferences-title" class="cc-title">{ &texts.preferences_title }</h2>

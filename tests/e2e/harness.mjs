@@ -1,0 +1,222 @@
+// End-to-end harness: one headless Chromium per test file, a fresh browser context (clean
+// cookies and storage) per test, and a record of every request, page error, console error and
+// Content-Security-Policy violation, so that any of them fails the test.
+//
+// Usage in a `*.test.mjs` file:
+//
+//   const site = useSite();
+//   test('…', async () => {
+//     const page = await site.openPage('/');
+//     …
+//     await site.assertNoPageErrors();
+//   });
+
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach } from 'node:test';
+import { chromium } from 'playwright-core';
+
+/** The demo server under test (`cargo xtask test` sets it to the server it started). */
+export const BASE_URL = (process.env.CANENRICH_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+
+/** Debian's Chromium; Playwright's own browser download is not available on these machines. */
+export const CHROMIUM = process.env.CANENRICH_CHROMIUM ?? '/usr/bin/chromium';
+
+/** How long a single Playwright action or wait may take before the test fails. */
+export const ACTION_TIMEOUT_MS = 10_000;
+
+// Root needs --no-sandbox; the rest keeps Chromium from calling home on a closed network.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// Runs in every page and frame before any page script, so it sees the widget's first events.
+// Also what CSP cannot block: init scripts are injected by the browser, not by the page.
+function recordInPage() {
+  window.__canenrichCspViolations = [];
+  window.__canenrichEvents = [];
+  window.addEventListener(
+    'securitypolicyviolation',
+    (event) => {
+      const violation = {
+        directive: event.violatedDirective,
+        blocked: event.blockedURI,
+        source: `${event.sourceFile}:${event.lineNumber}`,
+        sample: event.sample,
+      };
+      window.__canenrichCspViolations.push(violation);
+      // The array is lost on reload; the binding reports to the test at once.
+      window.__canenrichReportViolation?.(violation);
+    },
+    true,
+  );
+  for (const type of ['canenrich:ready', 'canenrich:consent', 'canenrich:change']) {
+    window.addEventListener(type, (event) => {
+      let detail;
+      try {
+        detail = JSON.parse(JSON.stringify(event.detail ?? null));
+      } catch {
+        detail = String(event.detail);
+      }
+      window.__canenrichEvents.push({ type, detail });
+    });
+  }
+}
+
+function pathAndQuery(url) {
+  const { pathname, search } = new URL(url);
+  return `${pathname}${search}`;
+}
+
+/**
+ * Registers the browser lifecycle hooks for the current test file and returns the site helper.
+ * Call once at the top level of a test file.
+ */
+export function useSite() {
+  let browser;
+  let context;
+  let problems = [];
+  let requests = [];
+  let requestWaiters = [];
+  const pages = [];
+
+  before(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  beforeEach(async () => {
+    problems = [];
+    requests = [];
+    requestWaiters = [];
+    pages.length = 0;
+    context = await browser.newContext();
+    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    await context.exposeBinding('__canenrichReportViolation', ({ page }, violation) => {
+      problems.push(`CSP violation on ${page?.url()}: ${JSON.stringify(violation)}`);
+    });
+    await context.addInitScript(recordInPage);
+    context.on('request', (request) => {
+      const url = request.url();
+      requests.push(url);
+      for (const waiter of requestWaiters) waiter(url);
+    });
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+
+  const site = {
+    /** The current test's browser context. */
+    get context() {
+      return context;
+    },
+
+    /** Every URL requested in this test so far (all pages and frames, in order). */
+    get requests() {
+      return [...requests];
+    },
+
+    /** The absolute URL of a site path. */
+    url(path) {
+      return new URL(path, `${BASE_URL}/`).href;
+    },
+
+    /**
+     * Opens `path` in a new page of this test's context, records its errors, and waits until
+     * the widget has started (`window.CanEnrichConsent.ready`).
+     */
+    async openPage(path) {
+      const page = await context.newPage();
+      pages.push(page);
+      page.on('pageerror', (error) => {
+        problems.push(`uncaught error on ${page.url()}: ${error.stack ?? error.message}`);
+      });
+      page.on('console', (message) => {
+        if (message.type() === 'error') {
+          const { url, lineNumber } = message.location();
+          problems.push(`console error on ${page.url()}: ${message.text()} (${url}:${lineNumber})`);
+        }
+      });
+      const response = await page.goto(site.url(path));
+      assert.ok(response?.ok(), `GET ${path} answered ${response?.status()}`);
+      await site.widgetReady(page);
+      return page;
+    },
+
+    /** Waits for `window.CanEnrichConsent.ready` (after a navigation or reload, call it again). */
+    async widgetReady(page) {
+      await page.evaluate(async () => {
+        if (!window.CanEnrichConsent) {
+          throw new Error('window.CanEnrichConsent is not defined: did the loader script run?');
+        }
+        await window.CanEnrichConsent.ready;
+      });
+    },
+
+    /** The recorded URLs whose path (and query) contains `fragment`. */
+    requested(fragment) {
+      return requests.filter((url) => pathAndQuery(url).includes(fragment));
+    },
+
+    /** Resolves once a URL containing `fragment` has been requested (already or from now on). */
+    waitForRequest(fragment, timeout = ACTION_TIMEOUT_MS) {
+      if (site.requested(fragment).length > 0) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no request to ${fragment} within ${timeout} ms`));
+        }, timeout);
+        requestWaiters.push((url) => {
+          if (pathAndQuery(url).includes(fragment)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    },
+
+    /** The `canenrich:*` events the page has dispatched since it was last loaded. */
+    async events(page, type) {
+      const events = await page.evaluate(() => window.__canenrichEvents ?? []);
+      return type ? events.filter((event) => event.type === type) : events;
+    },
+
+    /** The names of the cookies the browser holds for the site. */
+    async cookieNames() {
+      return (await context.cookies(BASE_URL)).map((cookie) => cookie.name);
+    },
+
+    /** The cookie named `name`, or `undefined`. */
+    async cookie(name) {
+      return (await context.cookies(BASE_URL)).find((cookie) => cookie.name === name);
+    },
+
+    /**
+     * Fails the test if any page had an uncaught error, logged a console error or violated the
+     * Content-Security-Policy. Every test calls it at its end.
+     */
+    async assertNoPageErrors() {
+      for (const page of pages) {
+        if (page.isClosed()) continue;
+        // Violations the binding missed (it is installed asynchronously) are still in the page.
+        const inPage = await page.evaluate(() => window.__canenrichCspViolations ?? []);
+        for (const violation of inPage) {
+          const line = `CSP violation on ${page.url()}: ${JSON.stringify(violation)}`;
+          if (!problems.includes(line)) problems.push(line);
+        }
+      }
+      assert.deepEqual(problems, [], `the page reported errors:\n${problems.join('\n')}`);
+    },
+  };
+  return site;
+}
