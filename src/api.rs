@@ -64,6 +64,7 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     // The app connects right after its first render: from then on the banner is on screen.
     JsFuture::from(rendered).await?;
     listen_for_settings_links()?;
+    runtime::watch()?;
     runtime::announce_loaded();
     events::dispatch(
         "ready",
@@ -125,6 +126,18 @@ pub fn accept_categories(names: JsValue) -> Promise {
         accepted,
         method: Method::Custom,
     }))
+}
+
+/// For the loader's guard: may an element with `data-category` = `attribute` run now?
+#[wasm_bindgen]
+pub fn allows(attribute: &str) -> bool {
+    runtime::allows(attribute)
+}
+
+/// For the loader's cookie guard: may a script's `document.cookie = assignment` be kept?
+#[wasm_bindgen(js_name = keepsCookie)]
+pub fn keeps_cookie(assignment: &str) -> bool {
+    runtime::keeps_cookie(assignment)
 }
 
 /// `show()`: opens the banner.

@@ -4,6 +4,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit};
 
+use crate::blocker::plan::Erasure;
 use crate::model::Consent;
 
 /// `{ id, revision, timestamp, categories, rejected, method }`, as `getConsent()` returns it.
@@ -47,10 +48,28 @@ pub fn consent(consent: &Consent) {
     dispatch("consent", &consent_object(consent).into());
 }
 
-/// `canenrich:change` with the record and `changed`, the categories whose acceptance flipped.
-pub fn change(consent: Option<&Consent>, changed: &[String]) {
+/// `canenrich:change` with the record, `changed` (the categories whose acceptance flipped) and
+/// `survivors` (`{ cookies, storage }` that could not be erased).
+pub fn change(consent: Option<&Consent>, changed: &[String], survivors: &Erasure) {
     let detail = consent.map(consent_object).unwrap_or_default();
-    let changed: Array = changed.iter().map(|n| JsValue::from_str(n)).collect();
-    let _ = Reflect::set(&detail, &JsValue::from_str("changed"), &changed);
+    let list = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| JsValue::from_str(n))
+            .collect::<Array>()
+    };
+    let left = Object::new();
+    let _ = Reflect::set(
+        &left,
+        &JsValue::from_str("cookies"),
+        &list(&survivors.cookies),
+    );
+    let _ = Reflect::set(
+        &left,
+        &JsValue::from_str("storage"),
+        &list(&survivors.storage),
+    );
+    let _ = Reflect::set(&detail, &JsValue::from_str("changed"), &list(changed));
+    let _ = Reflect::set(&detail, &JsValue::from_str("survivors"), &left);
     dispatch("change", &detail.into());
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::blocker::dom;
+use crate::blocker::{dom, plan};
 use crate::config::Config;
 use crate::events;
 use crate::model::{self, changed_categories, days, Choice, Consent, Method, Snapshot, View};
@@ -53,9 +53,6 @@ pub fn init(config: Config, fail_closed: bool) -> Snapshot {
     } else {
         View::Banner
     };
-    if let Some(store) = &cookies {
-        dom::erase(&config, consent.as_ref(), store);
-    }
     let runtime = Runtime {
         config,
         fail_closed,
@@ -69,10 +66,53 @@ pub fn init(config: Config, fail_closed: bool) -> Snapshot {
     };
     let snapshot = runtime.snapshot();
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
+    erase();
     snapshot
 }
 
+/// Starts watching the page: held elements inserted later are released when allowed, and
+/// cookies or storage written by anything (scripts, HTTP responses) for a refused category are
+/// erased within a second.
+pub fn watch() -> Result<(), JsValue> {
+    dom::watch(schedule_release)?;
+    let window = web_sys::window().ok_or("no window")?;
+    let sweep = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
+        erase();
+    });
+    window.set_interval_with_callback_and_timeout_and_arguments_0(
+        wasm_bindgen::JsCast::unchecked_ref(sweep.as_ref()),
+        1000,
+    )?;
+    // The sweep runs as long as the page.
+    sweep.forget();
+    Ok(())
+}
+
+/// Whether an element gated by `data-category` = `attribute` may run now (the loader asks this
+/// for elements inserted by scripts; unreadable gates and a runtime that has not started say no).
+pub fn allows(attribute: &str) -> bool {
+    let Some(gate) = plan::Gate::parse(attribute) else {
+        return false;
+    };
+    with(|rt| gate.is_open(rt.released())).unwrap_or(false)
+}
+
+/// Whether a script's `document.cookie` assignment may be kept (the loader's cookie guard asks).
+pub fn keeps_cookie(assignment: &str) -> bool {
+    let (name, deletes) = plan::parse_assignment(assignment);
+    deletes || with(|rt| plan::keeps_cookie(&rt.config, rt.released(), name)).unwrap_or(false)
+}
+
 impl Runtime {
+    /// The choice that releases tags: none while fail-closed.
+    fn released(&self) -> Option<&Consent> {
+        if self.fail_closed {
+            None
+        } else {
+            self.consent.as_ref()
+        }
+    }
+
     fn snapshot(&self) -> Snapshot {
         Snapshot {
             view: self.view,
@@ -148,11 +188,11 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
         return Err(JsValue::from_str("CanEnrich Consent has not started"));
     };
     tell(Some(notice));
+    let survivors = erase();
     events::consent(&consent);
     if !changed.is_empty() {
-        events::change(Some(&consent), &changed);
+        events::change(Some(&consent), &changed, &survivors);
     }
-    erase();
     schedule_release();
     Ok(consent)
 }
@@ -196,10 +236,10 @@ pub fn reset() {
     });
     if let Some((changed, notice)) = outcome {
         tell(Some(notice));
+        let survivors = erase();
         if !changed.is_empty() {
-            events::change(None, &changed);
+            events::change(None, &changed, &survivors);
         }
-        erase();
     }
 }
 
@@ -211,12 +251,23 @@ pub fn announce_loaded() {
     schedule_release();
 }
 
-fn erase() {
-    with(|rt| {
-        if let Some(store) = &rt.cookies {
-            dom::erase(&rt.config, rt.consent.as_ref(), store);
-        }
-    });
+/// Erases what refused categories left and returns what survived (cookies set for a domain or
+/// path the page cannot reach, `HttpOnly` cookies); survivors are reported on the console.
+fn erase() -> plan::Erasure {
+    let survivors = with(|rt| {
+        rt.cookies
+            .as_ref()
+            .map(|store| dom::erase(&rt.config, rt.released(), store))
+    })
+    .flatten()
+    .unwrap_or_default();
+    if !survivors.is_empty() {
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "CanEnrich Consent: could not erase cookies {:?} / storage keys {:?}",
+            survivors.cookies, survivors.storage
+        )));
+    }
+    survivors
 }
 
 /// Runs release passes one at a time, so that tags keep document order even when choices
@@ -236,8 +287,8 @@ fn schedule_release() {
     }
     spawn_local(async {
         loop {
-            let allowed = with(|rt| (!rt.fail_closed).then(|| rt.consent.clone()).flatten());
-            dom::release(allowed.flatten().as_ref()).await;
+            let allowed = with(|rt| rt.released().cloned()).flatten();
+            dom::release(allowed.as_ref()).await;
             let again = with(|rt| {
                 let again = rt.release_again;
                 rt.release_again = false;

@@ -1,10 +1,13 @@
 //! Browser adapter for the blocker: finds held elements, revives the ones whose gate is open, and
 //! erases cookies and storage keys that `plan::erasure` names. It decides nothing itself.
 
-use js_sys::Promise;
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Document, Element, HtmlElement, HtmlScriptElement, Storage};
+use web_sys::{
+    Document, Element, HtmlElement, HtmlScriptElement, MutationObserver, MutationObserverInit,
+    MutationRecord, Storage,
+};
 
 use super::plan::{self, Erasure, Gate};
 use crate::config::Config;
@@ -67,6 +70,38 @@ pub async fn release(consent: Option<&Consent>) -> usize {
         }
     }
     released
+}
+
+/// Calls `on_held` whenever elements that the blocker holds are added to the document, so tags
+/// inserted later (by an SPA or another script) are released like static ones, without a re-scan
+/// call. The observer lives as long as the page.
+pub fn watch(on_held: impl Fn() + 'static) -> Result<(), JsValue> {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .ok_or("no document")?;
+    let callback = Closure::<dyn Fn(Array)>::new(move |records: Array| {
+        let holds = |element: Element| {
+            element.matches(HELD).unwrap_or(false)
+                || element.query_selector(HELD).ok().flatten().is_some()
+        };
+        let added_held = records.iter().any(|record| {
+            let nodes = record.unchecked_into::<MutationRecord>().added_nodes();
+            (0..nodes.length())
+                .filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
+                .any(holds)
+        });
+        if added_held {
+            on_held();
+        }
+    });
+    let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+    let init = MutationObserverInit::new();
+    init.set_child_list(true);
+    init.set_subtree(true);
+    observer.observe_with_options(&root, &init)?;
+    callback.forget();
+    Ok(())
 }
 
 /// Whether `element` is still waiting for consent.

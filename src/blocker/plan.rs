@@ -96,6 +96,45 @@ pub fn erasure(
     Erasure { cookies, storage }
 }
 
+/// Cookies the widget itself writes; they are never blocked or erased.
+pub const OWN_COOKIE_PREFIX: &str = "canenrich_";
+
+/// Whether a script may keep the cookie `name` it writes through `document.cookie`: essential
+/// cookies and the widget's own always; before a choice nothing else; after one, cookies of accepted
+/// categories, and cookies no category lists only when every category is accepted.
+pub fn keeps_cookie(config: &Config, consent: Option<&Consent>, name: &str) -> bool {
+    if name.starts_with(OWN_COOKIE_PREFIX) || pattern::matches_any(&config.essential_cookies, name)
+    {
+        return true;
+    }
+    let Some(consent) = consent else {
+        return false;
+    };
+    let owner = config
+        .categories
+        .iter()
+        .find(|c| pattern::matches_any(&c.cookies, name));
+    match owner {
+        Some(category) => consent.accepts(&category.name),
+        None => config.category_names().all(|c| consent.accepts(c)),
+    }
+}
+
+/// The cookie name and whether the write deletes it, from a `document.cookie` assignment such as
+/// `name=value; Max-Age=0; Path=/`. Deleting is always allowed: it can only remove data.
+pub fn parse_assignment(assignment: &str) -> (&str, bool) {
+    let mut parts = assignment.split(';');
+    let first = parts.next().unwrap_or_default();
+    let name = first.split_once('=').map_or(first, |(n, _)| n).trim();
+    let deletes = parts.any(|attribute| {
+        let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+        let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
+        (key == "max-age" && value.parse::<i64>().is_ok_and(|age| age <= 0))
+            || (key == "expires" && value.contains("1970"))
+    });
+    (name, deletes)
+}
+
 /// Domains a cookie visible on `host` may have been set for: no `Domain` attribute (`None`), the
 /// host itself and each parent domain with at least two labels. Erasing for a public suffix is
 /// harmless: the browser ignores it.
@@ -218,6 +257,56 @@ mod tests {
             &[]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn before_a_choice_scripts_keep_only_essential_and_own_cookies() {
+        let config = Config::builtin();
+        for name in [
+            "canenrich_session",
+            "csrf_token",
+            "canenrich_consent",
+            "canenrich_probe",
+        ] {
+            assert!(keeps_cookie(&config, None, name), "{name}");
+        }
+        for name in ["_ga", "mk_id", "theme", "unlisted"] {
+            assert!(!keeps_cookie(&config, None, name), "{name}");
+        }
+    }
+
+    #[test]
+    fn after_a_choice_scripts_keep_cookies_of_accepted_categories_only() {
+        let config = Config::builtin();
+        let some = consent(&["analytics"]);
+        assert!(keeps_cookie(&config, Some(&some), "_ga_DEMO"));
+        assert!(!keeps_cookie(&config, Some(&some), "mk_id"));
+        assert!(
+            !keeps_cookie(&config, Some(&some), "unlisted"),
+            "unlisted needs everything accepted"
+        );
+        let all = consent(&["analytics", "marketing", "personalization"]);
+        assert!(keeps_cookie(&config, Some(&all), "unlisted"));
+        assert!(keeps_cookie(&config, Some(&all), "mk_id"));
+    }
+
+    #[test]
+    fn cookie_assignments_are_read_for_their_name_and_whether_they_delete() {
+        assert_eq!(
+            parse_assignment("_ga=GA1.1; path=/; max-age=31536000"),
+            ("_ga", false)
+        );
+        assert_eq!(
+            parse_assignment(" mk_id = ; Max-Age=0; Path=/"),
+            ("mk_id", true)
+        );
+        assert_eq!(
+            parse_assignment("x=; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            ("x", true)
+        );
+        assert_eq!(parse_assignment("x=1; max-age=-5"), ("x", true));
+        assert_eq!(parse_assignment("flag"), ("flag", false));
+        assert_eq!(parse_assignment(""), ("", false));
     }
 
     #[test]

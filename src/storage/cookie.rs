@@ -1,7 +1,8 @@
 //! Browser adapter: the consent cookie and the page's other cookies through `document.cookie`.
 //! It converts and maps errors; the decisions are made in `storage` and `blocker::plan`.
 
-use wasm_bindgen::JsCast;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlDocument;
 
 use super::{parse_cookies, ConsentStore, StorageError, COOKIE_NAME};
@@ -10,6 +11,9 @@ use super::{parse_cookies, ConsentStore, StorageError, COOKIE_NAME};
 pub struct CookieStore {
     document: HtmlDocument,
     secure: bool,
+    /// The browser's own `document.cookie` setter. The loader guards `document.cookie` against
+    /// scripts; the widget's own writes (its cookie, the probe, erasing) must not go through it.
+    native_setter: Option<Function>,
 }
 
 impl CookieStore {
@@ -18,7 +22,11 @@ impl CookieStore {
         let window = web_sys::window()?;
         let document = window.document()?.dyn_into::<HtmlDocument>().ok()?;
         let secure = window.location().protocol().ok().as_deref() == Some("https:");
-        Some(CookieStore { document, secure })
+        Some(CookieStore {
+            document,
+            secure,
+            native_setter: native_cookie_setter(),
+        })
     }
 
     /// The whole `document.cookie` string ("" when the browser refuses to give it).
@@ -36,9 +44,13 @@ impl CookieStore {
 
     /// Writes a raw `document.cookie` assignment.
     pub fn assign(&self, cookie: &str) -> Result<(), StorageError> {
-        self.document
-            .set_cookie(cookie)
-            .map_err(|err| StorageError::Unavailable(format!("{err:?}")))
+        let outcome = match &self.native_setter {
+            Some(setter) => setter
+                .call1(&self.document, &JsValue::from_str(cookie))
+                .map(drop),
+            None => self.document.set_cookie(cookie),
+        };
+        outcome.map_err(|err| StorageError::Unavailable(format!("{err:?}")))
     }
 
     /// Expires cookie `name` for each of `domains` × `paths`.
@@ -75,6 +87,20 @@ impl CookieStore {
         let secure = if self.secure { "; Secure" } else { "" };
         format!("; Path=/; Max-Age={max_age_secs}; SameSite=Lax{secure}")
     }
+}
+
+/// `Object.getOwnPropertyDescriptor(Document.prototype, "cookie").set`.
+fn native_cookie_setter() -> Option<Function> {
+    let document_class = Reflect::get(&js_sys::global(), &JsValue::from_str("Document")).ok()?;
+    let prototype = Reflect::get(&document_class, &JsValue::from_str("prototype")).ok()?;
+    let descriptor = Object::get_own_property_descriptor(
+        prototype.dyn_ref::<Object>()?,
+        &JsValue::from_str("cookie"),
+    );
+    Reflect::get(&descriptor, &JsValue::from_str("set"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
 }
 
 impl ConsentStore for CookieStore {

@@ -81,6 +81,7 @@ export function useSite() {
   let browser;
   let context;
   let problems = [];
+  let expectedProblems = [];
   let requests = [];
   let requestWaiters = [];
   const pages = [];
@@ -95,6 +96,7 @@ export function useSite() {
 
   beforeEach(async () => {
     problems = [];
+    expectedProblems = [];
     requests = [];
     requestWaiters = [];
     pages.length = 0;
@@ -136,7 +138,7 @@ export function useSite() {
      * Opens `path` in a new page of this test's context, records its errors, and waits until
      * the widget has started (`window.CanEnrichConsent.ready`).
      */
-    async openPage(path) {
+    async openPage(path, { waitForWidget = true } = {}) {
       const page = await context.newPage();
       pages.push(page);
       page.on('pageerror', (error) => {
@@ -150,7 +152,7 @@ export function useSite() {
       });
       const response = await page.goto(site.url(path));
       assert.ok(response?.ok(), `GET ${path} answered ${response?.status()}`);
-      await site.widgetReady(page);
+      if (waitForWidget) await site.widgetReady(page);
       return page;
     },
 
@@ -202,6 +204,14 @@ export function useSite() {
     },
 
     /**
+     * Declares that this test provokes a problem matching `pattern` (a console error it checks
+     * for on purpose). Each declared pattern must match at least one reported problem.
+     */
+    expectProblem(pattern) {
+      expectedProblems.push(pattern);
+    },
+
+    /**
      * Fails the test if any page had an uncaught error, logged a console error or violated the
      * Content-Security-Policy. Every test calls it at its end.
      */
@@ -215,7 +225,11 @@ export function useSite() {
           if (!problems.includes(line)) problems.push(line);
         }
       }
-      assert.deepEqual(problems, [], `the page reported errors:\n${problems.join('\n')}`);
+      for (const pattern of expectedProblems) {
+        assert.ok(problems.some((p) => pattern.test(p)), `expected a reported problem matching ${pattern}`);
+      }
+      const unexpected = problems.filter((p) => !expectedProblems.some((pattern) => pattern.test(p)));
+      assert.deepEqual(unexpected, [], `the page reported errors:\n${unexpected.join('\n')}`);
     },
   };
   return site;
