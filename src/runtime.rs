@@ -77,6 +77,7 @@ pub fn watch() -> Result<(), JsValue> {
     dom::watch(schedule_release)?;
     let window = web_sys::window().ok_or("no window")?;
     let sweep = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
+        adopt_stored();
         erase();
     });
     window.set_interval_with_callback_and_timeout_and_arguments_0(
@@ -86,6 +87,48 @@ pub fn watch() -> Result<(), JsValue> {
     // The sweep runs as long as the page.
     sweep.forget();
     Ok(())
+}
+
+/// Takes over a choice another tab stored (or a reset it made): the banner closes or opens,
+/// released tags run and refused ones are erased here too, without a reload.
+fn adopt_stored() {
+    let outcome = with(|rt| {
+        let store = rt.cookies.as_ref().filter(|_| rt.cookies_enabled)?;
+        let stored = storage::load(
+            store,
+            rt.config.revision,
+            now(),
+            days(rt.config.expiry_days),
+        );
+        if stored == rt.consent {
+            return None;
+        }
+        let changed = changed_categories(
+            rt.consent.as_ref(),
+            stored.as_ref(),
+            rt.config.category_names(),
+        );
+        rt.view = match (&stored, rt.view) {
+            (None, _) => View::Banner,
+            (Some(_), View::Preferences) => View::Preferences,
+            (Some(_), _) => View::Closed,
+        };
+        rt.consent = stored.clone();
+        Some((stored, changed, rt.notice()))
+    })
+    .flatten();
+    let Some((stored, changed, notice)) = outcome else {
+        return;
+    };
+    tell(Some(notice));
+    let survivors = erase();
+    if let Some(consent) = &stored {
+        events::consent(consent);
+    }
+    if !changed.is_empty() {
+        events::change(stored.as_ref(), &changed, &survivors);
+    }
+    schedule_release();
 }
 
 /// Whether an element gated by `data-category` = `attribute` may run now (the loader asks this
@@ -172,13 +215,19 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
             &choice.accepted,
             choice.method,
         );
-        let changed = changed_categories(rt.consent.as_ref(), &consent, offered);
+        let changed = changed_categories(rt.consent.as_ref(), Some(&consent), offered);
         if let Some(store) = &rt.cookies {
             if let Err(err) = storage::save(store, &consent, days(rt.config.expiry_days)) {
                 web_sys::console::warn_1(&JsValue::from_str(&format!(
                     "CanEnrich Consent: the choice applies to this page only: {err}"
                 )));
             }
+        }
+        if let Some(endpoint) = &rt.config.receipt_endpoint {
+            post_receipt(
+                endpoint,
+                &model::codec::receipt_json(&consent, &rt.config.fingerprint()),
+            );
         }
         rt.consent = Some(consent.clone());
         rt.view = View::Closed;
@@ -222,17 +271,10 @@ pub fn reset() {
         if let Some(store) = &rt.cookies {
             let _ = storage::ConsentStore::clear(store);
         }
-        let offered: Vec<&str> = rt.config.category_names().collect();
-        let changed = rt.consent.as_ref().map(|previous| {
-            offered
-                .iter()
-                .filter(|name| **name != model::NECESSARY && previous.accepts(name))
-                .map(|name| name.to_string())
-                .collect::<Vec<_>>()
-        });
+        let changed = changed_categories(rt.consent.as_ref(), None, rt.config.category_names());
         rt.consent = None;
         rt.view = View::Banner;
-        (changed.unwrap_or_default(), rt.notice())
+        (changed, rt.notice())
     });
     if let Some((changed, notice)) = outcome {
         tell(Some(notice));
@@ -300,6 +342,19 @@ fn schedule_release() {
             }
         }
     });
+}
+
+/// Posts a receipt with `navigator.sendBeacon`: it survives navigation and never blocks the
+/// page. A receipt endpoint that is down costs the visitor nothing; it is reported on the console.
+fn post_receipt(endpoint: &str, json: &str) {
+    let sent = web_sys::window()
+        .map(|w| w.navigator())
+        .map(|navigator| navigator.send_beacon_with_opt_str(endpoint, Some(json)));
+    if !matches!(sent, Some(Ok(true))) {
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "CanEnrich Consent: the consent receipt could not be queued for {endpoint}"
+        )));
+    }
 }
 
 fn now() -> model::Millis {

@@ -86,6 +86,9 @@ pub struct ConfigFile {
     /// Show the small "Cookie settings" button after a choice (default true).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub show_reopen_button: Option<bool>,
+    /// Where a proof-of-consent receipt is posted (`navigator.sendBeacon`) after every choice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_endpoint: Option<String>,
     /// Categories by name, merged over the defaults; `null` removes a default category.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<BTreeMap<String, Option<CategoryFile>>>,
@@ -150,6 +153,8 @@ pub struct Config {
     pub essential_cookies: Vec<String>,
     /// Whether the "Cookie settings" button shows after a choice.
     pub show_reopen_button: bool,
+    /// Where receipts are posted, if anywhere.
+    pub receipt_endpoint: Option<String>,
     /// Categories in display order, `necessary` first.
     pub categories: Vec<Category>,
 }
@@ -192,6 +197,7 @@ impl ConfigFile {
             privacy_policy_url: Some("/privacy.html".into()),
             essential_cookies: strings(&["canenrich_session", "canenrich_consent", "csrf*"]),
             show_reopen_button: Some(true),
+            receipt_endpoint: None,
             categories: Some(BTreeMap::from([
                 (NECESSARY.to_string(), category(&[], &[])),
                 (
@@ -251,6 +257,21 @@ impl Config {
         self.categories.iter().find(|c| c.name == name)
     }
 
+    /// A short fingerprint of what visitors are asked (revision and categories with their
+    /// patterns), stored with each receipt so a receipt can be matched to the notice it answered.
+    pub fn fingerprint(&self) -> String {
+        let mut text = format!("{}", self.revision);
+        for category in &self.categories {
+            text.push_str(&format!(
+                "|{}:{}:{}",
+                category.name,
+                category.cookies.join(","),
+                category.storage.join(",")
+            ));
+        }
+        format!("{:08x}", crate::model::codec::fnv1a(&text))
+    }
+
     /// Names of every category, `necessary` included, in display order.
     pub fn category_names(&self) -> impl Iterator<Item = &str> {
         self.categories.iter().map(|c| c.name.as_str())
@@ -266,6 +287,7 @@ impl Config {
             privacy_policy_url: String::new(),
             essential_cookies: Vec::new(),
             show_reopen_button: true,
+            receipt_endpoint: None,
             categories: Vec::new(),
         }
     }
@@ -309,6 +331,15 @@ impl Config {
         }
         if let Some(show) = file.show_reopen_button {
             self.show_reopen_button = show;
+        }
+        if let Some(endpoint) = file.receipt_endpoint {
+            if !is_safe_link(&endpoint) {
+                return Err(fail(
+                    "receiptEndpoint",
+                    "must be an http(s) URL or a path on this site",
+                ));
+            }
+            self.receipt_endpoint = Some(endpoint);
         }
         for (name, entry) in file.categories.unwrap_or_default() {
             let path = format!("categories.{name}");
@@ -381,7 +412,8 @@ pub fn is_safe_link(url: &str) -> bool {
     }
     // A relative reference has no scheme: no `:` before the first `/`, `?` or `#`.
     let head = lower.split(['/', '?', '#']).next().unwrap_or_default();
-    !lower.is_empty() && !lower.starts_with("//") && !head.contains(':')
+    // Browsers read `/\host` as `//host`: a backslash anywhere in a link is refused.
+    !lower.is_empty() && !lower.starts_with("//") && !lower.contains('\\') && !head.contains(':')
 }
 
 fn check_patterns(patterns: &[String]) -> Result<(), &'static str> {
@@ -497,6 +529,27 @@ mod tests {
     }
 
     #[test]
+    fn the_fingerprint_changes_with_what_visitors_are_asked() {
+        let base = Config::builtin();
+        let bumped = parse(r#"{"revision": 2}"#).expect("valid");
+        let extra = parse(r#"{"categories": {"video": {"title": "Video"}}}"#).expect("valid");
+        let texts_only =
+            parse(r#"{"categories": {"analytics": {"title": "Stats"}}}"#).expect("valid");
+        assert_eq!(base.fingerprint().len(), 8);
+        assert_ne!(base.fingerprint(), bumped.fingerprint());
+        assert_ne!(base.fingerprint(), extra.fingerprint());
+        assert_eq!(base.fingerprint(), texts_only.fingerprint());
+    }
+
+    #[test]
+    fn a_receipt_endpoint_must_be_a_safe_link() {
+        let config = parse(r#"{"receiptEndpoint": "/api/consent"}"#).expect("valid");
+        assert_eq!(config.receipt_endpoint.as_deref(), Some("/api/consent"));
+        let err = parse(r#"{"receiptEndpoint": "javascript:x"}"#).expect_err("unsafe");
+        assert_eq!(err.path, "receiptEndpoint");
+    }
+
+    #[test]
     fn links_are_http_or_relative_only() {
         for ok in [
             "/privacy",
@@ -512,6 +565,7 @@ mod tests {
             " JavaScript:x",
             "data:text/html,x",
             "//evil.example",
+            "/\\evil.example",
             "",
         ] {
             assert!(!is_safe_link(bad), "{bad}");

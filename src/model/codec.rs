@@ -52,6 +52,20 @@ pub fn encode(consent: &Consent) -> String {
     format!("{body}.{sum:08x}")
 }
 
+/// The proof-of-consent receipt for `consent` as JSON, in the shape `POST /api/consent` takes.
+pub fn receipt_json(consent: &Consent, config_hash: &str) -> String {
+    serde_json::json!({
+        "id": consent.id,
+        "timestamp": consent.timestamp,
+        "revision": consent.revision,
+        "categories": consent.accepted,
+        "rejected": consent.rejected,
+        "method": consent.method.as_str(),
+        "configHash": config_hash,
+    })
+    .to_string()
+}
+
 /// Decodes a cookie value written by [`encode`]. Anything else is an error, never a panic.
 pub fn decode(value: &str) -> Result<Consent, DecodeError> {
     let (body, sum) = value.rsplit_once('.').ok_or(DecodeError::Shape)?;
@@ -113,8 +127,12 @@ fn split(list: &str) -> Option<BTreeSet<String>> {
         .collect()
 }
 
-/// FNV-1a, 32 bits: enough to catch truncation and hand edits, which is all it is for.
 fn checksum(text: &str) -> u32 {
+    fnv1a(text)
+}
+
+/// FNV-1a, 32 bits: enough to catch truncation and hand edits, which is all it is for.
+pub fn fnv1a(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5, |hash: u32, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     })
@@ -192,6 +210,25 @@ mod tests {
         let body = format!("v1.{}.1.5.custom.analytics.", uuid::v4([2; 16]));
         let value = format!("{body}.{:08x}", checksum(&body));
         assert_eq!(decode(&value), Err(DecodeError::Field("accepted")));
+    }
+
+    #[test]
+    fn a_receipt_carries_the_record_and_the_config_hash() {
+        let json: serde_json::Value =
+            serde_json::from_str(&receipt_json(&sample(), "0badf00d")).expect("json");
+        assert_eq!(json["method"], "custom");
+        assert_eq!(json["revision"], 3);
+        assert_eq!(json["timestamp"], 1_764_081_000_000_u64);
+        assert_eq!(
+            json["categories"],
+            serde_json::json!(["analytics", "necessary"])
+        );
+        assert_eq!(
+            json["rejected"],
+            serde_json::json!(["marketing", "personalization"])
+        );
+        assert_eq!(json["configHash"], "0badf00d");
+        assert_eq!(json.as_object().map(|o| o.len()), Some(7));
     }
 
     #[test]

@@ -113,17 +113,18 @@ impl Consent {
     }
 }
 
-/// Categories whose acceptance differs between `before` (no choice = nothing accepted) and
-/// `after`, in name order. `necessary` never changes.
+/// Categories whose acceptance differs between `before` and `after` (no choice = nothing
+/// accepted), in name order. `necessary` never changes.
 pub fn changed_categories<'a>(
     before: Option<&Consent>,
-    after: &Consent,
+    after: Option<&Consent>,
     offered: impl IntoIterator<Item = &'a str>,
 ) -> Vec<String> {
+    let accepts = |consent: Option<&Consent>, name: &str| consent.is_some_and(|c| c.accepts(name));
     offered
         .into_iter()
         .filter(|name| *name != NECESSARY)
-        .filter(|name| before.is_some_and(|b| b.accepts(name)) != after.accepts(name))
+        .filter(|name| accepts(before, name) != accepts(after, name))
         .map(str::to_string)
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -218,13 +219,20 @@ mod tests {
     fn changes_are_the_categories_whose_acceptance_flipped() {
         let offered = ["necessary", "analytics", "marketing"];
         let first = record(&["analytics"]);
-        assert_eq!(changed_categories(None, &first, offered), vec!["analytics"]);
+        assert_eq!(
+            changed_categories(None, Some(&first), offered),
+            vec!["analytics"]
+        );
         let second = record(&["marketing"]);
         assert_eq!(
-            changed_categories(Some(&first), &second, offered),
+            changed_categories(Some(&first), Some(&second), offered),
             vec!["analytics", "marketing"]
         );
-        assert!(changed_categories(Some(&second), &second, offered).is_empty());
+        assert!(changed_categories(Some(&second), Some(&second), offered).is_empty());
+        assert_eq!(
+            changed_categories(Some(&second), None, offered),
+            vec!["marketing"]
+        );
     }
 
     #[test]
