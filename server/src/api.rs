@@ -1,5 +1,6 @@
-//! The consent-receipt API: `POST /api/consent` and `GET /api/consent/{id}`. Errors are always
-//! JSON `{"error": "…"}` naming the field at fault, and a refused receipt is never stored.
+//! The consent-receipt API: `POST /api/consent`, `GET /api/consent/{id}` and
+//! `GET /api/consent/stats`. Errors are always JSON `{"error": "…"}` naming the field at fault,
+//! and a refused receipt is never stored.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -15,7 +16,7 @@ use crate::Shared;
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// A JSON error response.
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     json_response(status, json!({ "error": message }).to_string())
 }
 
@@ -111,6 +112,17 @@ pub async fn get(State(state): State<Shared>, Path(id): Path<String>) -> Respons
             Err(err) => internal(&err.to_string()),
         },
         Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "id: no receipt with this id"),
+        Ok(Err(err)) => internal(&err.to_string()),
+        Err(err) => internal(&err.to_string()),
+    }
+}
+
+/// `GET /api/consent/stats`: `{"count": n}`, how many receipts are stored. Nothing about any
+/// one receipt or visitor.
+pub async fn stats(State(state): State<Shared>) -> Response {
+    let result = tokio::task::spawn_blocking(move || state.store.count()).await;
+    match result {
+        Ok(Ok(count)) => json_response(StatusCode::OK, json!({ "count": count }).to_string()),
         Ok(Err(err)) => internal(&err.to_string()),
         Err(err) => internal(&err.to_string()),
     }

@@ -8,8 +8,10 @@
 
 pub mod api;
 pub mod cli;
+pub mod cors;
 pub mod files;
 pub mod html;
+pub mod limit;
 pub mod receipt;
 pub mod session;
 pub mod site;
@@ -19,9 +21,12 @@ pub mod token;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::cors::Cors;
+use crate::limit::RateLimiter;
 use crate::session::Sessions;
 use crate::store::{Store, StoreError};
 
@@ -36,25 +41,41 @@ pub struct AppState {
     pub store: Store,
     /// Signed-in sessions.
     pub sessions: Sessions,
+    /// Per-address limit on posting receipts; `None` when turned off.
+    pub limiter: Option<RateLimiter>,
+    /// Origins allowed to call the receipt API from another origin.
+    pub cors: Cors,
 }
 
 /// The state as handlers receive it.
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    /// Opens the receipt database and sets up empty sessions.
+    /// Opens the receipt database and sets up empty sessions, the rate limit and CORS.
     pub fn open(options: &cli::Options) -> Result<Self, StoreError> {
         Ok(Self {
             dist: options.dist.clone(),
             www: options.www.clone(),
             store: Store::open(&options.db)?,
             sessions: Sessions::default(),
+            limiter: RateLimiter::per_second(options.rate_limit),
+            cors: Cors::new(options.cors_origins.clone()),
         })
     }
 }
 
 /// All routes of the demo server.
 pub fn router(state: Shared) -> Router {
+    let receipts = Router::new()
+        .route(
+            "/api/consent",
+            post(api::create)
+                .route_layer(from_fn_with_state(state.clone(), limit::enforce))
+                .options(cors::preflight),
+        )
+        .route("/api/consent/stats", get(api::stats))
+        .route("/api/consent/{id}", get(api::get))
+        .layer(from_fn_with_state(state.clone(), cors::allow_origin));
     Router::new()
         .route("/", get(site::home))
         .route("/strict", get(site::strict))
@@ -62,8 +83,7 @@ pub fn router(state: Shared) -> Router {
         .route("/account", get(site::account))
         .route("/logout", post(site::logout))
         .route("/consent/{*path}", get(site::widget_file))
-        .route("/api/consent", post(api::create))
-        .route("/api/consent/{id}", get(api::get))
+        .merge(receipts)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(site::site_file)
         .layer(axum::middleware::map_response(html::add_security_headers))

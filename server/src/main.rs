@@ -2,6 +2,7 @@
 //! `listening on http://HOST:PORT` and serves until Ctrl-C or SIGTERM.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -42,7 +43,9 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         writeln!(stdout, "listening on http://{address}")?;
         stdout.flush()?;
     }
-    axum::serve(listener, router(Arc::new(state)))
+    // The peer address feeds the per-client rate limit only; it is never stored.
+    let app = router(Arc::new(state)).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

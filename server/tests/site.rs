@@ -42,7 +42,7 @@ async fn signing_in_sets_an_http_only_same_site_lax_cookie_and_account_shows_the
     assert!(account.body.contains("action=\"/logout\""));
     assert!(account
         .body
-        .contains("<script src=\"/consent/canenrich-consent.js\" data-config=\"/consent/config.json\"></script>"));
+        .contains("<script src=\"/consent/canenrich-consent.js\" data-config=\"/demo/consent.json\"></script>"));
     assert_eq!(account.header("cache-control"), "no-store");
 }
 
@@ -182,7 +182,7 @@ async fn the_home_page_loads_the_widget_first_and_keeps_its_gated_tags_in_order(
     let body = app().get("/", None).await.body;
     let head = body.split("<head>").nth(1).expect("head");
     assert!(head.trim_start().starts_with(
-        "<meta charset=\"utf-8\">\n<script src=\"/consent/canenrich-consent.js\" data-config=\"/consent/config.json\"></script>\n<link rel=\"stylesheet\" href=\"/demo.css\">"
+        "<meta charset=\"utf-8\">\n<script src=\"/consent/canenrich-consent.js\" data-config=\"/demo/consent.json\"></script>\n<link rel=\"stylesheet\" href=\"/demo.css\">"
     ));
     let positions: Vec<usize> = [
         "src=\"/demo/trackers/analytics.js\"",

@@ -22,14 +22,21 @@ pub struct App {
 /// A fresh app over the repository's `www/site`, a scratch dist with a few widget files, and an
 /// empty in-memory database.
 pub fn app() -> App {
+    app_with(|_| {})
+}
+
+/// Like [`app`], with `adjust` applied to the options first (a rate limit, CORS origins, a
+/// database file).
+pub fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dist = dist();
-    let options = Options {
+    let mut options = Options {
         dist,
         www: manifest.join("../www/site"),
         db: PathBuf::from(":memory:"),
         ..Options::default()
     };
+    adjust(&mut options);
     let state = Arc::new(AppState::open(&options).expect("open state"));
     App {
         router: router(state.clone()),

@@ -1,0 +1,205 @@
+//! Hardening of the receipt API: the per-client rate limit, CORS (off unless an origin is
+//! allowed), the stats endpoint, and the promise that no client address is ever stored.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use common::{app, app_with, App, Reply};
+use serde_json::json;
+
+const SHOP: &str = "https://shop.example";
+
+/// A valid receipt whose id ends in `n` (so every `n` is a new receipt).
+fn receipt(n: u32) -> String {
+    json!({
+        "id": format!("1b4e28ba-2fa1-4d2e-883f-{n:012x}"),
+        "timestamp": 1_732_540_000_123_u64,
+        "revision": 1,
+        "categories": ["necessary"],
+        "rejected": ["analytics", "marketing"],
+        "method": "reject_all"
+    })
+    .to_string()
+}
+
+/// `POST /api/consent` with receipt `n`, as if from `peer`, with an optional `Origin`.
+async fn post(app: &App, n: u32, peer: &str, origin: Option<&str>) -> Reply {
+    let mut request = Request::post("/api/consent").header("content-type", "application/json");
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    let mut request = request.body(Body::from(receipt(n))).expect("request");
+    let peer: SocketAddr = peer.parse().expect("socket address");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    app.send(request).await
+}
+
+/// A CORS preflight for `POST /api/consent` from `origin`.
+async fn preflight(app: &App, origin: &str, method: &str) -> Reply {
+    let request = Request::options("/api/consent")
+        .header("origin", origin)
+        .header("access-control-request-method", method)
+        .header("access-control-request-headers", "content-type")
+        .body(Body::empty())
+        .expect("request");
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn a_client_over_its_burst_gets_a_json_429_with_retry_after_and_nothing_is_stored() {
+    let app = app_with(|options| options.rate_limit = 1);
+    assert_eq!(post(&app, 1, "192.0.2.1:1000", None).await.status, 201);
+    assert_eq!(post(&app, 2, "192.0.2.1:1001", None).await.status, 201);
+    let refused = post(&app, 3, "192.0.2.1:1002", None).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.header("content-type"), "application/json");
+    assert_eq!(refused.header("retry-after"), "1");
+    assert!(refused.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("rate limit"));
+    assert_eq!(app.stored(), 2);
+    let missing = app
+        .get("/api/consent/1b4e28ba-2fa1-4d2e-883f-000000000003", None)
+        .await;
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn each_client_address_has_its_own_bucket() {
+    let app = app_with(|options| options.rate_limit = 1);
+    assert_eq!(post(&app, 1, "192.0.2.1:1000", None).await.status, 201);
+    assert_eq!(post(&app, 2, "192.0.2.1:1000", None).await.status, 201);
+    assert_eq!(post(&app, 3, "192.0.2.1:1000", None).await.status, 429);
+    assert_eq!(post(&app, 4, "[2001:db8::7]:443", None).await.status, 201);
+    assert_eq!(post(&app, 5, "198.51.100.9:80", None).await.status, 201);
+    assert_eq!(app.stored(), 4);
+}
+
+#[tokio::test]
+async fn reading_receipts_is_not_rate_limited() {
+    let app = app_with(|options| options.rate_limit = 1);
+    for n in 0..3 {
+        post(&app, n, "192.0.2.1:1000", None).await;
+    }
+    for _ in 0..10 {
+        let reply = app
+            .get("/api/consent/1b4e28ba-2fa1-4d2e-883f-000000000000", None)
+            .await;
+        assert_eq!(reply.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_rate_limit_of_zero_lets_every_receipt_through() {
+    let app = app_with(|options| options.rate_limit = 0);
+    for n in 0..200 {
+        let reply = post(&app, n, "192.0.2.1:1000", None).await;
+        assert_eq!(reply.status, 201, "receipt {n}: {}", reply.body);
+    }
+    assert_eq!(app.stored(), 200);
+}
+
+#[tokio::test]
+async fn the_client_address_never_reaches_the_database() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("canenrich-no-ip-{}", std::process::id()));
+    let db = dir.join("consent.db");
+    let app = app_with(|options| options.db = db.clone());
+    let reply = post(&app, 1, "203.0.113.77:4711", Some(SHOP)).await;
+    assert_eq!(reply.status, 201);
+    assert!(!reply.body.contains("203.0.113.77"));
+    drop(app);
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("database directory") {
+        bytes.extend(std::fs::read(entry.expect("entry").path()).expect("database file"));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("1b4e28ba-2fa1-4d2e-883f-000000000001"),
+        "the receipt is stored"
+    );
+    assert!(!text.contains("203.0.113.77"));
+    assert!(!text.contains(SHOP));
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[tokio::test]
+async fn by_default_no_cors_header_is_sent_and_preflights_are_refused() {
+    let app = app();
+    let reply = post(&app, 1, "192.0.2.1:1000", Some(SHOP)).await;
+    assert_eq!(reply.status, 201);
+    assert_eq!(reply.header("access-control-allow-origin"), "");
+    let refused = preflight(&app, SHOP, "POST").await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("access-control-allow-origin"), "");
+    assert!(refused.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("Origin"));
+}
+
+#[tokio::test]
+async fn an_allowed_origin_gets_a_preflight_answer_naming_only_that_origin() {
+    let app = app_with(|options| {
+        options.cors_origins = vec![SHOP.to_owned(), "http://localhost:3000".to_owned()];
+    });
+    let reply = preflight(&app, SHOP, "POST").await;
+    assert_eq!(reply.status, 204);
+    assert_eq!(reply.header("access-control-allow-origin"), SHOP);
+    assert_eq!(reply.header("access-control-allow-methods"), "POST");
+    assert_eq!(reply.header("access-control-allow-headers"), "content-type");
+    assert_eq!(reply.header("vary"), "Origin");
+    assert_eq!(app.stored(), 0, "a preflight stores nothing");
+}
+
+#[tokio::test]
+async fn a_preflight_from_another_origin_or_for_another_method_is_refused() {
+    let app = app_with(|options| options.cors_origins = vec![SHOP.to_owned()]);
+    for (origin, method) in [
+        ("https://evil.example", "POST"),
+        ("https://shop.example.evil.example", "POST"),
+        ("http://shop.example", "POST"),
+        (SHOP, "DELETE"),
+    ] {
+        let reply = preflight(&app, origin, method).await;
+        assert_eq!(reply.status, 403, "{origin} {method}");
+        assert_eq!(reply.header("access-control-allow-origin"), "");
+    }
+}
+
+#[tokio::test]
+async fn a_receipt_posted_from_an_allowed_origin_can_be_read_by_that_origin_only() {
+    let app = app_with(|options| options.cors_origins = vec![SHOP.to_owned()]);
+    let allowed = post(&app, 1, "192.0.2.1:1000", Some(SHOP)).await;
+    assert_eq!(allowed.status, 201);
+    assert_eq!(allowed.header("access-control-allow-origin"), SHOP);
+    assert_eq!(allowed.header("vary"), "Origin");
+    let other = post(&app, 2, "192.0.2.1:1000", Some("https://evil.example")).await;
+    assert_eq!(other.header("access-control-allow-origin"), "");
+    assert_eq!(other.header("vary"), "Origin");
+    let same_origin = post(&app, 3, "192.0.2.1:1000", None).await;
+    assert_eq!(same_origin.status, 201);
+    assert_eq!(same_origin.header("access-control-allow-origin"), "");
+}
+
+#[tokio::test]
+async fn stats_report_only_how_many_receipts_are_stored() {
+    let app = app();
+    assert_eq!(
+        app.get("/api/consent/stats", None).await.json(),
+        json!({ "count": 0 })
+    );
+    for n in 0..3 {
+        post(&app, n, "192.0.2.1:1000", None).await;
+    }
+    let reply = app.get("/api/consent/stats", None).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), "application/json");
+    assert_eq!(reply.header("cache-control"), "no-store");
+    assert_eq!(reply.json(), json!({ "count": 3 }));
+}
