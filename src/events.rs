@@ -1,7 +1,7 @@
 //! Browser adapter: the JS shape of a consent record and the `canenrich:*` window events.
 
 use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit};
 
 use crate::blocker::plan::Erasure;
@@ -28,6 +28,31 @@ pub fn consent_object(consent: &Consent) -> Object {
     set("rejected", list(&consent.rejected).into());
     set("method", JsValue::from_str(consent.method.as_str()));
     object
+}
+
+/// Sends `gtag('consent', 'update', …)` for Google Consent Mode v2 (the loader defines `gtag`
+/// and the all-denied default before any tag runs).
+pub fn consent_mode(consent: Option<&Consent>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(gtag) = Reflect::get(&window, &JsValue::from_str("gtag")) else {
+        return;
+    };
+    let Some(gtag) = gtag.dyn_ref::<js_sys::Function>() else {
+        return;
+    };
+    let state = Object::new();
+    for (kind, granted) in crate::model::consent_mode(consent) {
+        let value = if granted { "granted" } else { "denied" };
+        let _ = Reflect::set(&state, &JsValue::from_str(kind), &JsValue::from_str(value));
+    }
+    let _ = gtag.call3(
+        &window,
+        &JsValue::from_str("consent"),
+        &JsValue::from_str("update"),
+        &state,
+    );
 }
 
 /// Dispatches `canenrich:<name>` on `window` with `detail`.

@@ -122,6 +122,7 @@ fn adopt_stored() {
     };
     tell(Some(notice));
     let survivors = erase();
+    announce_mode();
     if let Some(consent) = &stored {
         events::consent(consent);
     }
@@ -238,6 +239,7 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
     };
     tell(Some(notice));
     let survivors = erase();
+    announce_mode();
     events::consent(&consent);
     if !changed.is_empty() {
         events::change(Some(&consent), &changed, &survivors);
@@ -279,6 +281,7 @@ pub fn reset() {
     if let Some((changed, notice)) = outcome {
         tell(Some(notice));
         let survivors = erase();
+        announce_mode();
         if !changed.is_empty() {
             events::change(None, &changed, &survivors);
         }
@@ -287,10 +290,19 @@ pub fn reset() {
 
 /// Announces a stored choice that was loaded at start-up and releases what it allows.
 pub fn announce_loaded() {
+    announce_mode();
     if let Some(consent) = consent() {
         events::consent(&consent);
     }
     schedule_release();
+}
+
+/// Tells Google Consent Mode what the current choice grants (nothing optional while
+/// fail-closed).
+fn announce_mode() {
+    if let Some(released) = with(|rt| rt.released().cloned()) {
+        events::consent_mode(released.as_ref());
+    }
 }
 
 /// Erases what refused categories left and returns what survived (cookies set for a domain or

@@ -50,6 +50,25 @@
     reset: member('reset')
   };
 
+  // ---- Google Consent Mode v2: everything denied before any tag can run; the widget sends
+  // `update` on every choice and on every page load.
+  w.dataLayer = w.dataLayer || [];
+  if (typeof w.gtag !== 'function') {
+    w.gtag = function () {
+      w.dataLayer.push(arguments);
+    };
+  }
+  w.gtag('consent', 'default', {
+    ad_storage: 'denied',
+    ad_user_data: 'denied',
+    ad_personalization: 'denied',
+    analytics_storage: 'denied',
+    personalization_storage: 'denied',
+    functionality_storage: 'denied',
+    security_storage: 'denied',
+    wait_for_update: 500
+  });
+
   // ---- Element guard: anything with data-category that a script inserts is made inert unless
   // the widget allows it now; the widget releases it later like a static tag.
   var ADDRESSES = [['src', 'data-src'], ['srcset', 'data-srcset'], ['href', 'data-href']];

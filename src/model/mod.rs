@@ -147,6 +147,29 @@ pub enum View {
     Preferences,
 }
 
+/// Google Consent Mode v2: each consent type and the category that grants it.
+pub const CONSENT_MODE: [(&str, &str); 7] = [
+    ("ad_storage", "marketing"),
+    ("ad_user_data", "marketing"),
+    ("ad_personalization", "marketing"),
+    ("analytics_storage", "analytics"),
+    ("personalization_storage", "personalization"),
+    ("functionality_storage", NECESSARY),
+    ("security_storage", NECESSARY),
+];
+
+/// The Consent Mode state for `consent`: a type is granted when its category is accepted; the
+/// `necessary` types always are, and nothing else before a choice.
+pub fn consent_mode(consent: Option<&Consent>) -> Vec<(&'static str, bool)> {
+    CONSENT_MODE
+        .iter()
+        .map(|(kind, category)| {
+            let granted = *category == NECESSARY || consent.is_some_and(|c| c.accepts(category));
+            (*kind, granted)
+        })
+        .collect()
+}
+
 /// A choice as the visitor (or the site, through the API) made it, before it is recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
@@ -233,6 +256,27 @@ mod tests {
             changed_categories(Some(&second), None, offered),
             vec!["marketing"]
         );
+    }
+
+    #[test]
+    fn consent_mode_grants_only_what_the_choice_accepts() {
+        let granted = |consent: Option<&Consent>| -> Vec<&str> {
+            consent_mode(consent)
+                .into_iter()
+                .filter(|(_, on)| *on)
+                .map(|(kind, _)| kind)
+                .collect()
+        };
+        assert_eq!(granted(None), ["functionality_storage", "security_storage"]);
+        assert_eq!(
+            granted(Some(&record(&["analytics"]))),
+            [
+                "analytics_storage",
+                "functionality_storage",
+                "security_storage"
+            ]
+        );
+        assert_eq!(granted(Some(&record(&["analytics", "marketing"]))).len(), 6);
     }
 
     #[test]

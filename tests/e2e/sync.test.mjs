@@ -19,10 +19,12 @@ test('a choice made in one tab applies in the other open tabs within 2 s', { tim
   await second.waitForFunction(() => (window.canenrichDemo?.order?.length ?? 0) >= 3, null, { timeout: 2_500 });
   assert.equal(await second.evaluate(() => window.CanEnrichConsent.acceptedCategory('marketing')), true);
 
-  // Withdrawing in the second tab erases the first tab's tracker storage too.
+  // Withdrawing in the second tab applies in the first one too, within 2 s.
   await second.evaluate(() => window.CanEnrichConsent.rejectAll());
-  await first.waitForFunction(() => localStorage.getItem('_ga_store') === null, null, { timeout: 2_500 });
-  assert.equal(await first.evaluate(() => window.CanEnrichConsent.acceptedCategory('marketing')), false);
+  await first.waitForFunction(() => !window.CanEnrichConsent.acceptedCategory('marketing'), null, { timeout: 2_500 });
+  assert.equal(await first.evaluate(() => localStorage.getItem('_ga_store')), null);
+  const change = (await site.events(first, 'canenrich:change')).at(-1);
+  assert.deepEqual(change.detail.changed, ['analytics', 'marketing', 'personalization']);
   await site.assertNoPageErrors();
 });
 
@@ -45,5 +47,40 @@ test('every choice posts a receipt that the server returns by its id', { timeout
   assert.deepEqual(receipt.categories, ['necessary']);
   assert.deepEqual([...receipt.rejected].sort(), ['analytics', 'marketing', 'personalization']);
   assert.match(receipt.configHash, /^[0-9a-f]{8}$/);
+  await site.assertNoPageErrors();
+});
+
+test('Google Consent Mode starts all denied and is updated on every choice and load', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const consentCalls = (page) =>
+    page.evaluate(() =>
+      (window.dataLayer ?? [])
+        .map((entry) => Array.from(entry))
+        .filter((entry) => entry[0] === 'consent')
+        .map(([, action, state]) => ({ action, state })),
+    );
+  const page = await site.openPage('/');
+  const first = await consentCalls(page);
+  assert.equal(first[0].action, 'default');
+  const types = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage',
+    'personalization_storage', 'functionality_storage', 'security_storage'];
+  for (const type of types) assert.equal(first[0].state[type], 'denied', `${type} by default`);
+
+  await page.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
+  const afterAccept = (await consentCalls(page)).at(-1);
+  assert.equal(afterAccept.action, 'update');
+  for (const type of types) assert.equal(afterAccept.state[type], 'granted', `${type} after Accept all`);
+
+  await page.evaluate(() => window.CanEnrichConsent.acceptCategories(['analytics']));
+  const custom = (await consentCalls(page)).at(-1).state;
+  assert.equal(custom.analytics_storage, 'granted');
+  assert.equal(custom.ad_storage, 'denied');
+  assert.equal(custom.security_storage, 'granted');
+
+  await page.reload();
+  await site.widgetReady(page);
+  const reloaded = await consentCalls(page);
+  assert.equal(reloaded[0].action, 'default', 'the default comes first again');
+  assert.equal(reloaded.at(-1).action, 'update', 'a stored choice is re-announced on load');
+  assert.equal(reloaded.at(-1).state.analytics_storage, 'granted');
   await site.assertNoPageErrors();
 });
