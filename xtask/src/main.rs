@@ -1,8 +1,11 @@
-//! `cargo xtask <dist|demo|test>`: the project's build, run and test commands. Each installs the
-//! pinned tools it needs first (skipping what is already there at the right version).
+//! `cargo xtask <dist|demo|test|load>`: the project's build, run, test and benchmark commands.
+//! Each installs the pinned tools it needs first (skipping what is already there at the right
+//! version).
 
+mod bench;
 mod check;
 mod dist;
+mod load;
 mod shell;
 mod tools;
 
@@ -17,13 +20,22 @@ tasks:
   dist               build the widget and assemble dist/ (prints raw/gzip/brotli sizes)
   demo [--port N]    build dist/, then serve the demo site (default port 8080)
   test               fmt, clippy (host + wasm32), host tests, browser tests, dist,
-                     end-to-end tests against the demo server";
+                     end-to-end tests against the demo server
+  load [--receipts N] [--concurrency C]
+                     benchmark the receipt API: post N unique receipts (default 10000)
+                     from C workers (default 64), verify each is stored once, print
+                     throughput and latency
+  bench [--rounds N] build dist/, then time the widget against vanilla-cookieconsent,
+                     Osano cookieconsent and Klaro in Chromium (default 7 rounds);
+                     writes target/bench/report.md and chart.svg";
 
 /// A task named on the command line.
 enum Task {
     Dist,
     Demo { port: u16 },
     Test,
+    Load(load::Options),
+    Bench(bench::Options),
     Help,
 }
 
@@ -47,6 +59,8 @@ impl Task {
                 }
                 return Ok(Task::Demo { port });
             }
+            Some("load") => return load::Options::parse(args).map(Task::Load),
+            Some("bench") => return bench::Options::parse(args).map(Task::Bench),
             Some("help" | "--help" | "-h") | None => Task::Help,
             Some(other) => return Err(format!("unknown task `{other}`")),
         };
@@ -70,6 +84,8 @@ fn main() -> ExitCode {
         Task::Dist => dist::dist(&sh),
         Task::Demo { port } => demo(&sh, port),
         Task::Test => check::test(&sh),
+        Task::Load(options) => load::load(&sh, options),
+        Task::Bench(options) => bench::bench(&sh, options),
         Task::Help => {
             println!("{USAGE}");
             Ok(())
