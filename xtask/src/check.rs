@@ -1,16 +1,9 @@
 //! `cargo xtask test`: every check in order, stopping at the first failure, with a timed summary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::shell::Shell;
-use crate::{dist, tools};
-
-/// How long the demo server may take to print its address.
-const SERVER_START_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::{dist, server, tools};
 
 /// Runs the whole test command; `Err` names the step that failed.
 pub fn test(sh: &Shell) -> Result<(), String> {
@@ -82,74 +75,15 @@ fn run_steps(sh: &Shell, steps: &mut Steps) -> Result<(), String> {
 /// Starts the demo server on a free port with an in-memory database, runs `tests/e2e/` against
 /// it, and stops it whatever happened.
 fn end_to_end(sh: &Shell) -> Result<(), String> {
-    let server = sh.target_dir().join("release").join("canenrich-server");
-    let mut cmd = sh.cmd(&server);
-    cmd.args([
-        "--port", "0", "--db", ":memory:", "--dist", "dist", "--www", "www/site",
-    ])
-    .stdout(Stdio::piped());
-    println!(
-        "$ {} --port 0 --db :memory: --dist dist --www www/site",
-        server.display()
-    );
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", server.display()))?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or("server stdout was not captured")?;
-    let server = Running(child);
-
-    let (port_tx, port_rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("[server] {line}");
-            if let Some(port) = listening_port(&line) {
-                // The receiver is gone once the port was read; later lines are only echoed.
-                let _ = port_tx.send(port);
-            }
-        }
-    });
-    let port = port_rx
-        .recv_timeout(SERVER_START_TIMEOUT)
-        .map_err(|e| match e {
-            mpsc::RecvTimeoutError::Timeout => format!(
-                "the server printed no `listening on http://HOST:PORT` within {} s",
-                SERVER_START_TIMEOUT.as_secs()
-            ),
-            mpsc::RecvTimeoutError::Disconnected => {
-                "the server exited before printing `listening on http://HOST:PORT`".to_owned()
-            }
-        })?;
-
+    let (running, port) = server::start(sh, &["--db", ":memory:"])?;
     let base_url = format!("http://127.0.0.1:{port}");
     let result = sh.run(
         sh.cmd("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .env("CANENRICH_BASE_URL", &base_url),
     );
-    drop(server);
+    drop(running);
     result
-}
-
-/// A child process killed when dropped, so no server outlives a failed or panicking run.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // Kill fails only if it has already exited, which is what we want anyway.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The port in a `listening on http://HOST:PORT` line.
-fn listening_port(line: &str) -> Option<u16> {
-    let (_, rest) = line.split_once("listening on http://")?;
-    let address = rest.split_whitespace().next()?.trim_end_matches('/');
-    let (_, port) = address.rsplit_once(':')?;
-    port.parse().ok()
 }
 
 /// The steps run so far, with their times.
@@ -197,23 +131,4 @@ fn verdict(ok: bool) -> &'static str {
 
 fn seconds(duration: Duration) -> String {
     format!("{:.1}s", duration.as_secs_f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_port_is_read_from_the_servers_listening_line() {
-        assert_eq!(
-            listening_port("listening on http://127.0.0.1:43117"),
-            Some(43117)
-        );
-        assert_eq!(
-            listening_port("INFO canenrich: listening on http://[::1]:8080/ (dist: dist)"),
-            Some(8080)
-        );
-        assert_eq!(listening_port("starting on port 8080"), None);
-        assert_eq!(listening_port("listening on http://localhost"), None);
-    }
 }

@@ -6,16 +6,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::server::{self, Running};
 use crate::shell::Shell;
-
-/// How long the server may take to print its listening line.
-const SERVER_START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,51 +80,10 @@ pub fn load(sh: &Shell, options: Options) -> Result<(), String> {
     result
 }
 
-/// Starts the release server with a fresh database at `db`; returns it and its port.
+/// Starts the release server with a fresh database at `db` and no rate limit.
 fn start(sh: &Shell, db: &Path) -> Result<(Running, u16), String> {
-    let server = sh.target_dir().join("release").join("canenrich-server");
     let db = db.to_string_lossy();
-    let args = [
-        "--port",
-        "0",
-        "--db",
-        &db,
-        "--rate-limit",
-        "0",
-        "--dist",
-        "dist",
-        "--www",
-        "www/site",
-    ];
-    println!("$ {} {}", server.display(), args.join(" "));
-    let mut child = sh
-        .cmd(&server)
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", server.display()))?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or("server stdout was not captured")?;
-    let running = Running(child);
-    let (port_tx, port_rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(port) = line
-                .strip_prefix("listening on http://")
-                .and_then(|address| address.rsplit_once(':'))
-                .and_then(|(_, port)| port.trim().parse::<u16>().ok())
-            {
-                // The receiver is gone once the port was read; later lines are dropped.
-                let _ = port_tx.send(port);
-            }
-        }
-    });
-    let port = port_rx
-        .recv_timeout(SERVER_START_TIMEOUT)
-        .map_err(|_| "the server did not print `listening on http://HOST:PORT`".to_owned())?;
-    Ok((running, port))
+    server::start(sh, &["--db", &db, "--rate-limit", "0"])
 }
 
 /// Posts the receipts, verifies them, prints the figures and stops the server.
@@ -263,17 +219,6 @@ fn percentile(values: &[Duration], p: usize) -> Duration {
 
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
-}
-
-/// A child process killed when dropped, so no server outlives a failed run.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // Kill fails only if it has already exited, which is what we want anyway.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A minimal HTTP/1.1 client on one keep-alive connection: enough for JSON requests to the
