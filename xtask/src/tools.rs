@@ -144,12 +144,19 @@ fn ensure_wasm_opt_from_npm(sh: &Shell) -> Result<(), String> {
     }
 }
 
+/// A font with Chinese glyphs: without one, the zh-CN screens render as boxes and the layout
+/// checks measure the wrong text.
+const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
 fn ensure_chromium(sh: &Shell) -> Result<(), String> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        println!("ok: {CHROMIUM} and {CHROMEDRIVER} are installed");
+    if Path::new(CHROMIUM).exists()
+        && Path::new(CHROMEDRIVER).exists()
+        && Path::new(CJK_FONT).exists()
+    {
+        println!("ok: {CHROMIUM}, {CHROMEDRIVER} and a CJK font are installed");
         return Ok(());
     }
-    println!("installing chromium, chromium-driver and brotli with apt-get");
+    println!("installing chromium, chromium-driver, brotli and fonts-wqy-microhei with apt-get");
     let as_root = sh.probe("id", &["-u"]).as_deref() == Some("0");
     let apt = |args: &[&str]| {
         let mut cmd = if as_root {
@@ -163,7 +170,14 @@ fn ensure_chromium(sh: &Shell) -> Result<(), String> {
         sh.run(&mut cmd)
     };
     apt(&["update"])?;
-    apt(&["install", "-y", "chromium", "chromium-driver", "brotli"])
+    apt(&[
+        "install",
+        "-y",
+        "chromium",
+        "chromium-driver",
+        "brotli",
+        "fonts-wqy-microhei",
+    ])
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
