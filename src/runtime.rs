@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use crate::blocker::{dom, plan};
 use crate::config::Config;
 use crate::events;
-use crate::model::{self, changed_categories, days, Choice, Consent, Method, Snapshot, View};
+use crate::model::{self, changed_categories, Choice, Consent, Method, Snapshot, View};
 use crate::storage::{self, cookie::CookieStore};
 
 /// Something the UI is told whenever what it shows must change.
@@ -25,6 +25,10 @@ struct Runtime {
     consent: Option<Consent>,
     cookies: Option<CookieStore>,
     cookies_enabled: bool,
+    /// The browser sends the Global Privacy Control signal.
+    gpc: bool,
+    /// The visitor chose under an older revision and is being asked again.
+    renewal: bool,
     view: View,
     ui: Option<UiSink>,
     releasing: bool,
@@ -44,9 +48,11 @@ fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
 pub fn init(config: Config, fail_closed: bool) -> Snapshot {
     let cookies = CookieStore::open();
     let now = now();
+    let record = cookies.as_ref().and_then(|store| storage::read(store));
     let consent = cookies
         .as_ref()
-        .and_then(|store| storage::load(store, config.revision, now, days(config.expiry_days)));
+        .and_then(|store| load_valid(&config, store, now));
+    let renewal = consent.is_none() && record.is_some_and(|r| r.revision < config.revision);
     let cookies_enabled = cookies.as_ref().is_some_and(CookieStore::is_enabled);
     let view = if consent.is_some() {
         View::Closed
@@ -59,6 +65,8 @@ pub fn init(config: Config, fail_closed: bool) -> Snapshot {
         consent,
         cookies,
         cookies_enabled,
+        gpc: gpc_signal(),
+        renewal,
         view,
         ui: None,
         releasing: false,
@@ -94,12 +102,7 @@ pub fn watch() -> Result<(), JsValue> {
 fn adopt_stored() {
     let outcome = with(|rt| {
         let store = rt.cookies.as_ref().filter(|_| rt.cookies_enabled)?;
-        let stored = storage::load(
-            store,
-            rt.config.revision,
-            now(),
-            days(rt.config.expiry_days),
-        );
+        let stored = load_valid(&rt.config, store, now());
         if stored == rt.consent {
             return None;
         }
@@ -162,6 +165,8 @@ impl Runtime {
             view: self.view,
             consent: self.consent.clone(),
             cookies_enabled: self.cookies_enabled,
+            gpc: self.gpc,
+            renewal: self.renewal && self.consent.is_none(),
         }
     }
 
@@ -207,6 +212,11 @@ pub fn show(view: View) {
 pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
     let id = model::uuid::v4(random_bytes());
     let outcome = with(|rt| {
+        let choice = if rt.gpc {
+            choice.under_gpc(rt.config.gpc_categories())
+        } else {
+            choice
+        };
         let offered: Vec<&str> = rt.config.category_names().collect();
         let consent = Consent::new(
             id,
@@ -218,7 +228,7 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
         );
         let changed = changed_categories(rt.consent.as_ref(), Some(&consent), offered);
         if let Some(store) = &rt.cookies {
-            if let Err(err) = storage::save(store, &consent, days(rt.config.expiry_days)) {
+            if let Err(err) = storage::save(store, &consent, rt.config.max_age(&consent)) {
                 web_sys::console::warn_1(&JsValue::from_str(&format!(
                     "CanEnrich Consent: the choice applies to this page only: {err}"
                 )));
@@ -231,6 +241,7 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
             );
         }
         rt.consent = Some(consent.clone());
+        rt.renewal = false;
         rt.view = View::Closed;
         (consent, changed, rt.notice())
     });
@@ -367,6 +378,22 @@ fn post_receipt(endpoint: &str, json: &str) {
             "CanEnrich Consent: the consent receipt could not be queued for {endpoint}"
         )));
     }
+}
+
+/// The stored choice if it is still valid under `config` (revision and expiry).
+fn load_valid(config: &Config, store: &CookieStore, now: model::Millis) -> Option<Consent> {
+    storage::load(store, config.revision, now, |consent| {
+        config.max_age(consent)
+    })
+}
+
+/// `navigator.globalPrivacyControl === true`.
+fn gpc_signal() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("globalPrivacyControl")).ok()
+        })
+        .is_some_and(|value| value == JsValue::TRUE)
 }
 
 fn now() -> model::Millis {

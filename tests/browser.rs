@@ -120,9 +120,9 @@ fn the_consent_cookie_is_stored_and_read_back() {
     storage::save(&store, &choice, 60_000).expect("stored");
     assert!(store.header().contains("canenrich_consent=v1."));
     let now = js_sys::Date::now() as u64;
-    assert_eq!(storage::load(&store, 1, now, 60_000), Some(choice));
+    assert_eq!(storage::load(&store, 1, now, |_| 60_000), Some(choice));
     assert_eq!(
-        storage::load(&store, 2, now, 60_000),
+        storage::load(&store, 2, now, |_| 60_000),
         None,
         "a new revision asks again"
     );
@@ -141,7 +141,7 @@ fn a_tampered_consent_cookie_reads_as_no_choice() {
         .assign(&format!("canenrich_consent={value}; Path=/"))
         .expect("assigned");
     let now = js_sys::Date::now() as u64;
-    assert_eq!(storage::load(&store, 1, now, 60_000), None);
+    assert_eq!(storage::load(&store, 1, now, |_| 60_000), None);
     store.clear().expect("cleared");
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{codec::is_category_name, NECESSARY};
+use crate::model::{codec::is_category_name, Consent, Millis, NECESSARY};
 
 /// Colour scheme of the widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -77,6 +77,12 @@ pub struct ConfigFile {
     /// How long a choice is remembered, in days (1–3650).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_days: Option<u32>,
+    /// How long a choice that refuses something is remembered, in days (1–`expiryDays`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal_expiry_days: Option<u32>,
+    /// Shown in the banner when a visitor who chose under an older revision is asked again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision_note: Option<String>,
     /// Link to the privacy policy: an `http(s)` URL or a path on this site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy_policy_url: Option<String>,
@@ -110,6 +116,10 @@ pub struct CategoryFile {
     /// localStorage / sessionStorage key patterns erased while the category is refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<Vec<String>>,
+    /// Refused by the Global Privacy Control signal unless accepted explicitly (`marketing`
+    /// always is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpc: Option<bool>,
 }
 
 /// One category of the resolved config.
@@ -125,6 +135,8 @@ pub struct Category {
     pub cookies: Vec<String>,
     /// Storage key patterns erased while refused.
     pub storage: Vec<String>,
+    /// Refused under Global Privacy Control unless accepted explicitly.
+    pub gpc: bool,
 }
 
 impl Category {
@@ -147,6 +159,10 @@ pub struct Config {
     pub position: Position,
     /// How long a choice is remembered.
     pub expiry_days: u32,
+    /// How long a choice that refuses something is remembered.
+    pub refusal_expiry_days: u32,
+    /// What changed in the current revision, for visitors asked again.
+    pub revision_note: Option<String>,
     /// Privacy policy link.
     pub privacy_policy_url: String,
     /// Essential cookie patterns, never erased.
@@ -194,6 +210,8 @@ impl ConfigFile {
             theme: Some(Theme::Auto),
             position: Some(Position::Corner),
             expiry_days: Some(182),
+            refusal_expiry_days: Some(90),
+            revision_note: None,
             privacy_policy_url: Some("/privacy.html".into()),
             essential_cookies: strings(&["canenrich_session", "canenrich_consent", "csrf*"]),
             show_reopen_button: Some(true),
@@ -257,6 +275,25 @@ impl Config {
         self.categories.iter().find(|c| c.name == name)
     }
 
+    /// How long `consent` is remembered: the refusal expiry when it refuses anything (never longer
+    /// than the general one), else the general expiry.
+    pub fn max_age(&self, consent: &Consent) -> Millis {
+        let days = if consent.rejected.is_empty() {
+            self.expiry_days
+        } else {
+            self.refusal_expiry_days.min(self.expiry_days)
+        };
+        crate::model::days(days)
+    }
+
+    /// Names of the categories the Global Privacy Control signal refuses.
+    pub fn gpc_categories(&self) -> impl Iterator<Item = &str> {
+        self.categories
+            .iter()
+            .filter(|c| c.gpc)
+            .map(|c| c.name.as_str())
+    }
+
     /// A short fingerprint of what visitors are asked (revision and categories with their
     /// patterns), stored with each receipt so a receipt can be matched to the notice it answered.
     pub fn fingerprint(&self) -> String {
@@ -284,6 +321,8 @@ impl Config {
             theme: Theme::Auto,
             position: Position::Corner,
             expiry_days: 182,
+            refusal_expiry_days: 182,
+            revision_note: None,
             privacy_policy_url: String::new(),
             essential_cookies: Vec::new(),
             show_reopen_button: true,
@@ -315,6 +354,15 @@ impl Config {
                 return Err(fail("expiryDays", "must be between 1 and 3650 days"));
             }
             self.expiry_days = days;
+        }
+        if let Some(days) = file.refusal_expiry_days {
+            if !(1..=3650).contains(&days) {
+                return Err(fail("refusalExpiryDays", "must be between 1 and 3650 days"));
+            }
+            self.refusal_expiry_days = days;
+        }
+        if let Some(note) = file.revision_note {
+            self.revision_note = Some(note);
         }
         if let Some(url) = file.privacy_policy_url {
             if !is_safe_link(&url) {
@@ -372,6 +420,7 @@ impl Config {
                         description: None,
                         cookies: Vec::new(),
                         storage: Vec::new(),
+                        gpc: name == "marketing",
                     });
                     self.categories.len() - 1
                 }
@@ -389,6 +438,9 @@ impl Config {
             if let Some(cookies) = entry.cookies {
                 check_patterns(&cookies).map_err(|m| fail(&format!("{path}.cookies"), m))?;
                 category.cookies = cookies;
+            }
+            if let Some(gpc) = entry.gpc {
+                category.gpc = gpc || category.name == "marketing";
             }
             if let Some(storage) = entry.storage {
                 check_patterns(&storage).map_err(|m| fail(&format!("{path}.storage"), m))?;
@@ -539,6 +591,52 @@ mod tests {
         assert_ne!(base.fingerprint(), bumped.fingerprint());
         assert_ne!(base.fingerprint(), extra.fingerprint());
         assert_eq!(base.fingerprint(), texts_only.fingerprint());
+    }
+
+    #[test]
+    fn a_choice_that_refuses_something_expires_sooner() {
+        let config = Config::builtin();
+        let offered = config.category_names();
+        let all: std::collections::BTreeSet<String> =
+            config.category_names().map(str::to_string).collect();
+        let id = crate::model::uuid::v4([1; 16]);
+        let yes = Consent::new(
+            id.clone(),
+            1,
+            0,
+            offered,
+            &all,
+            crate::model::Method::AcceptAll,
+        );
+        let no = Consent::new(
+            id,
+            1,
+            0,
+            config.category_names(),
+            &Default::default(),
+            crate::model::Method::RejectAll,
+        );
+        assert_eq!(config.max_age(&yes), crate::model::days(182));
+        assert_eq!(config.max_age(&no), crate::model::days(90));
+        let long = parse(r#"{"expiryDays": 30, "refusalExpiryDays": 60}"#).expect("valid");
+        assert_eq!(
+            long.max_age(&no),
+            crate::model::days(30),
+            "never longer than expiryDays"
+        );
+    }
+
+    #[test]
+    fn marketing_and_categories_marked_gpc_are_refused_by_the_signal() {
+        let config =
+            parse(r#"{"categories": {"analytics": {"gpc": true}, "marketing": {"gpc": false}}}"#)
+                .expect("valid");
+        let gpc: Vec<_> = config.gpc_categories().collect();
+        assert_eq!(gpc, ["analytics", "marketing"]);
+        assert_eq!(
+            Config::builtin().gpc_categories().collect::<Vec<_>>(),
+            ["marketing"]
+        );
     }
 
     #[test]

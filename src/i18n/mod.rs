@@ -52,6 +52,10 @@ pub struct Texts {
     pub reopen: String,
     /// Shown when the browser refuses cookies altogether.
     pub cookies_disabled: String,
+    /// Shown while the browser sends the Global Privacy Control signal.
+    pub gpc_notice: String,
+    /// Shown to a visitor asked again because the notice changed.
+    pub revision_notice: String,
     /// Titles and descriptions of the built-in categories.
     pub categories: BTreeMap<String, CategoryTexts>,
 }

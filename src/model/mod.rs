@@ -179,6 +179,21 @@ pub struct Choice {
     pub method: Method,
 }
 
+impl Choice {
+    /// The choice as the Global Privacy Control signal shapes it: "Accept all" leaves out the
+    /// categories the signal refuses and is recorded as `gpc`. A per-category choice is explicit,
+    /// so it stands as made.
+    pub fn under_gpc<'a>(mut self, refused: impl IntoIterator<Item = &'a str>) -> Choice {
+        if self.method == Method::AcceptAll {
+            for name in refused {
+                self.accepted.remove(name);
+            }
+            self.method = Method::Gpc;
+        }
+        self
+    }
+}
+
 /// What the widget should show, pushed from the runtime to whatever draws it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -188,6 +203,10 @@ pub struct Snapshot {
     pub consent: Option<Consent>,
     /// Whether the browser keeps cookies (login needs them).
     pub cookies_enabled: bool,
+    /// Whether the browser sends the Global Privacy Control signal.
+    pub gpc: bool,
+    /// Whether the visitor chose under an older revision and is asked again.
+    pub renewal: bool,
 }
 
 #[cfg(test)]
@@ -277,6 +296,22 @@ mod tests {
             ]
         );
         assert_eq!(granted(Some(&record(&["analytics", "marketing"]))).len(), 6);
+    }
+
+    #[test]
+    fn under_gpc_accept_all_leaves_out_the_refused_categories() {
+        let all = Choice {
+            accepted: set(&["analytics", "marketing"]),
+            method: Method::AcceptAll,
+        };
+        let shaped = all.under_gpc(["marketing"]);
+        assert_eq!(shaped.accepted, set(&["analytics"]));
+        assert_eq!(shaped.method, Method::Gpc);
+        let explicit = Choice {
+            accepted: set(&["marketing"]),
+            method: Method::Custom,
+        };
+        assert_eq!(explicit.clone().under_gpc(["marketing"]), explicit);
     }
 
     #[test]

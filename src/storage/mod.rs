@@ -55,18 +55,22 @@ impl ConsentStore for MemoryStore {
     }
 }
 
-/// The stored choice if it is readable, made under `revision` and younger than `max_age`.
+/// The stored choice if it is readable, made under `revision` and younger than its `max_age`.
 /// Everything else — missing, garbage, tampered, outdated, a store that throws — is `None`.
 pub fn load(
     store: &dyn ConsentStore,
     revision: u32,
     now: Millis,
-    max_age: Millis,
+    max_age: impl Fn(&Consent) -> Millis,
 ) -> Option<Consent> {
+    read(store).filter(|consent| consent.is_valid(revision, now, max_age(consent)))
+}
+
+/// The stored record if it decodes, whatever its revision or age (to tell "the notice changed"
+/// apart from "never asked"). Unreadable values and stores that throw are `None`.
+pub fn read(store: &dyn ConsentStore) -> Option<Consent> {
     let value = store.read().ok()??;
-    codec::decode(&value)
-        .ok()
-        .filter(|consent| consent.is_valid(revision, now, max_age))
+    codec::decode(&value).ok()
 }
 
 /// Stores `consent` for `max_age`.
@@ -136,24 +140,28 @@ mod tests {
         let store = MemoryStore::default();
         let choice = consent(1, days(1));
         save(&store, &choice, days(182)).expect("memory store keeps it");
-        assert_eq!(load(&store, 1, days(2), days(182)), Some(choice));
+        assert_eq!(load(&store, 1, days(2), |_| days(182)), Some(choice));
     }
 
     #[test]
     fn an_outdated_or_foreign_choice_loads_as_no_choice() {
         let store = MemoryStore::default();
         save(&store, &consent(1, days(1)), days(182)).expect("kept");
-        assert_eq!(load(&store, 2, days(2), days(182)), None, "new revision");
-        assert_eq!(load(&store, 1, days(200), days(182)), None, "expired");
+        assert_eq!(
+            load(&store, 2, days(2), |_| days(182)),
+            None,
+            "new revision"
+        );
+        assert_eq!(load(&store, 1, days(200), |_| days(182)), None, "expired");
         store.write("garbage", 10).expect("kept");
-        assert_eq!(load(&store, 1, days(2), days(182)), None, "garbage");
+        assert_eq!(load(&store, 1, days(2), |_| days(182)), None, "garbage");
         store.clear().expect("cleared");
-        assert_eq!(load(&store, 1, days(2), days(182)), None, "nothing");
+        assert_eq!(load(&store, 1, days(2), |_| days(182)), None, "nothing");
     }
 
     #[test]
     fn a_store_that_throws_loads_as_no_choice() {
-        assert_eq!(load(&Broken, 1, days(2), days(182)), None);
+        assert_eq!(load(&Broken, 1, days(2), |_| days(182)), None);
         assert!(save(&Broken, &consent(1, 1), days(1)).is_err());
     }
 

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::banner::Banner;
@@ -34,12 +35,32 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     let setup = &props.setup;
+    let show_reopen =
+        setup.config.show_reopen_button && state.consent.is_some() && state.view != View::Banner;
+    let reopen_ref = use_node_ref();
+    // Set by a choice made with the widget's own buttons: the surface that held focus disappears,
+    // so focus goes to the "Cookie settings" button instead of falling back to <body>. A choice
+    // made through the API leaves focus alone.
+    let refocus = use_mut_ref(|| false);
+    {
+        let reopen_ref = reopen_ref.clone();
+        let refocus = refocus.clone();
+        use_effect_with((state.view, show_reopen), move |(view, _)| {
+            if *view == View::Closed && refocus.replace(false) {
+                if let Some(button) = reopen_ref.cast::<HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
     let all: Rc<Vec<String>> = Rc::new(setup.config.category_names().map(str::to_string).collect());
     let choose = |method: Method| {
         let on_choice = setup.on_choice.clone();
         let all = all.clone();
         let draft = state.draft.clone();
+        let refocus = refocus.clone();
         Callback::from(move |_: ()| {
+            refocus.replace(true);
             let accepted = match method {
                 Method::AcceptAll => all.iter().cloned().collect(),
                 Method::Custom => draft.clone(),
@@ -50,7 +71,11 @@ pub fn App(props: &AppProps) -> Html {
     };
     let open_preferences = {
         let state = state.clone();
-        Callback::from(move |_: ()| state.dispatch(UiAction::OpenPreferences))
+        let refocus = refocus.clone();
+        Callback::from(move |_: ()| {
+            refocus.replace(false);
+            state.dispatch(UiAction::OpenPreferences)
+        })
     };
     let close = {
         let state = state.clone();
@@ -61,8 +86,6 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |name: String| state.dispatch(UiAction::Toggle(name)))
     };
     let texts = &setup.texts;
-    let show_reopen =
-        setup.config.show_reopen_button && state.consent.is_some() && state.view != View::Banner;
     let reopen = {
         let open = open_preferences.clone();
         Callback::from(move |_: MouseEvent| open.emit(()))
@@ -79,6 +102,11 @@ pub fn App(props: &AppProps) -> Html {
                 privacy_url={setup.config.privacy_policy_url.clone()}
                 open={state.view == View::Banner}
                 cookies_enabled={state.cookies_enabled}
+                gpc={state.gpc}
+                renewal={state.renewal.then(|| match &setup.config.revision_note {
+                    Some(note) => format!("{} {note}", texts.revision_notice),
+                    None => texts.revision_notice.clone(),
+                })}
                 on_accept={choose(Method::AcceptAll)}
                 on_reject={choose(Method::RejectAll)}
                 on_manage={open_preferences}
@@ -96,7 +124,7 @@ pub fn App(props: &AppProps) -> Html {
                 on_save={choose(Method::Custom)}
             />
             if show_reopen {
-                <button type="button" class="cc-reopen" data-testid="reopen"
+                <button ref={reopen_ref} type="button" class="cc-reopen" data-testid="reopen"
                     aria-label={texts.reopen.clone()} title={texts.reopen.clone()} onclick={reopen}>
                     <svg class="cc-reopen-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                         <path d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5Zm-4.5 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm5-1a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3ZM9 6.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Z" />

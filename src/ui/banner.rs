@@ -18,6 +18,10 @@ pub struct BannerProps {
     pub open: bool,
     /// Whether the browser keeps cookies; when not, login cannot work and the banner says so.
     pub cookies_enabled: bool,
+    /// Whether the Global Privacy Control signal is honoured (the banner says so).
+    pub gpc: bool,
+    /// "What changed", when the visitor is asked again after a new revision.
+    pub renewal: Option<String>,
     /// "Accept all".
     pub on_accept: Callback<()>,
     /// "Reject all".
@@ -38,11 +42,17 @@ pub fn Banner(props: &BannerProps) -> Html {
         <section class="cc-banner" role="dialog" aria-modal="false" aria-labelledby="cc-banner-title"
             aria-describedby="cc-banner-body" data-testid="banner" hidden={!props.open}>
             <h2 id="cc-banner-title" class="cc-title">{ &texts.banner_title }</h2>
+            if let Some(note) = &props.renewal {
+                <p class="cc-notice" data-testid="revision-notice">{ note }</p>
+            }
             <p id="cc-banner-body" class="cc-text">{ &texts.banner_body }</p>
             <p class="cc-login" data-testid="login-notice">
                 <LockIcon />
                 <span>{ &texts.login_notice }</span>
             </p>
+            if props.gpc {
+                <p class="cc-notice" data-testid="gpc-notice">{ &texts.gpc_notice }</p>
+            }
             if !props.cookies_enabled {
                 <p class="cc-warning" role="alert" data-testid="cookies-disabled-notice">
                     { &texts.cookies_disabled }

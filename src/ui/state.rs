@@ -17,6 +17,10 @@ pub struct UiState {
     pub consent: Option<Consent>,
     /// Whether the browser keeps cookies.
     pub cookies_enabled: bool,
+    /// Whether the Global Privacy Control signal is honoured.
+    pub gpc: bool,
+    /// Whether the visitor is asked again because the notice changed.
+    pub renewal: bool,
     /// Categories switched on in the dialog, not yet saved.
     pub draft: BTreeSet<String>,
 }
@@ -42,6 +46,8 @@ impl UiState {
             view: snapshot.view,
             consent: snapshot.consent,
             cookies_enabled: snapshot.cookies_enabled,
+            gpc: snapshot.gpc,
+            renewal: snapshot.renewal,
             draft,
         }
     }
@@ -74,6 +80,8 @@ impl Reducible for UiState {
                 next.view = snapshot.view;
                 next.consent = snapshot.consent;
                 next.cookies_enabled = snapshot.cookies_enabled;
+                next.gpc = snapshot.gpc;
+                next.renewal = snapshot.renewal;
             }
             UiAction::OpenPreferences => {
                 next.draft = draft_from(self.consent.as_ref());
