@@ -39,7 +39,9 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
         }
     };
     let texts = load_texts(&config)?;
-    let initial = runtime::init(config.clone(), fail_closed);
+    runtime::init(config.clone(), fail_closed);
+    apply_test_override(&config);
+    let initial = runtime::snapshot().ok_or("the runtime did not start")?;
     let css = text_field(&options, "css").unwrap_or_default();
     let root = ui::host(&css, &texts)?;
     let mut resolve_rendered = None;
@@ -52,6 +54,7 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
             on_choice: Rc::new(|choice| {
                 let _ = runtime::commit(choice);
             }),
+            on_view: Rc::new(runtime::viewed),
             connect: Rc::new(move |sink| {
                 runtime::connect(sink);
                 if let Some(resolve) = &resolve_rendered {
@@ -140,6 +143,21 @@ pub fn keeps_cookie(assignment: &str) -> bool {
     runtime::keeps_cookie(assignment)
 }
 
+/// `getState()`: `{ bannerOpen, preferencesOpen, held }` for test suites.
+#[wasm_bindgen(js_name = getState)]
+pub fn get_state() -> JsValue {
+    let (banner, preferences, held) = runtime::state();
+    let state = js_sys::Object::new();
+    let _ = Reflect::set(&state, &"bannerOpen".into(), &JsValue::from_bool(banner));
+    let _ = Reflect::set(
+        &state,
+        &"preferencesOpen".into(),
+        &JsValue::from_bool(preferences),
+    );
+    let _ = Reflect::set(&state, &"held".into(), &JsValue::from(held as u32));
+    state.into()
+}
+
 /// `show()`: opens the banner.
 #[wasm_bindgen]
 pub fn show() {
@@ -168,6 +186,45 @@ fn settle(outcome: Result<crate::model::Consent, JsValue>) -> Promise {
     match outcome {
         Ok(consent) => Promise::resolve(&JsValue::from(events::consent_object(&consent))),
         Err(err) => Promise::reject(&err),
+    }
+}
+
+/// Records the choice a test suite forces with `?canenrich-test=` or the `canenrich_test` cookie,
+/// when the config allows test overrides; otherwise warns that it was ignored.
+fn apply_test_override(config: &Config) {
+    const NAME: &str = "canenrich-test";
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let from_url = window
+        .location()
+        .search()
+        .ok()
+        .and_then(|search| crate::model::query_value(&search, NAME));
+    let from_cookie = window
+        .document()
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.cookie().ok())
+        .and_then(|header| {
+            crate::storage::cookie_value(&header, "canenrich_test").map(str::to_string)
+        });
+    let Some(value) = from_url.or(from_cookie) else {
+        return;
+    };
+    if !config.test_overrides {
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} ignored the test override `{value}`: the config does not set testOverrides"
+        )));
+        return;
+    }
+    match Choice::from_override(&value, config.category_names()) {
+        Some(choice) => {
+            runtime::debug(&format!("test override `{value}` recorded"));
+            let _ = runtime::commit(choice);
+        }
+        None => web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} unreadable test override `{value}` (accept-all, reject-all or category names)"
+        ))),
     }
 }
 

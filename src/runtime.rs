@@ -33,6 +33,8 @@ struct Runtime {
     ui: Option<UiSink>,
     releasing: bool,
     release_again: bool,
+    /// Pre-consent leaks already reported in debug mode.
+    reported_leaks: BTreeSet<String>,
 }
 
 thread_local! {
@@ -45,7 +47,7 @@ fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
 
 /// Starts the runtime: loads the stored choice (anything unreadable or outdated counts as none),
 /// erases what refused categories left, and decides whether the banner shows.
-pub fn init(config: Config, fail_closed: bool) -> Snapshot {
+pub fn init(config: Config, fail_closed: bool) {
     let cookies = CookieStore::open();
     let now = now();
     let record = cookies.as_ref().and_then(|store| storage::read(store));
@@ -71,11 +73,10 @@ pub fn init(config: Config, fail_closed: bool) -> Snapshot {
         ui: None,
         releasing: false,
         release_again: false,
+        reported_leaks: BTreeSet::new(),
     };
-    let snapshot = runtime.snapshot();
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
     erase();
-    snapshot
 }
 
 /// Starts watching the page: held elements inserted later are released when allowed, and
@@ -188,6 +189,35 @@ pub fn connect(ui: UiSink) {
         rt.ui = Some(ui);
         rt.notice()
     }));
+}
+
+/// What the UI shows now (the banner, the dialog or neither): the UI reports every change.
+pub fn viewed(view: View) {
+    with(|rt| rt.view = view);
+}
+
+/// What the widget shows and the state it reflects.
+pub fn snapshot() -> Option<Snapshot> {
+    with(|rt| rt.snapshot())
+}
+
+/// `(banner open, preferences open, elements still held)` for `getState()`.
+pub fn state() -> (bool, bool, usize) {
+    let view = with(|rt| rt.view).unwrap_or(View::Closed);
+    (
+        view == View::Banner,
+        view == View::Preferences,
+        dom::held().len(),
+    )
+}
+
+/// Logs `line` on the console when debug mode is on.
+pub fn debug(line: &str) {
+    if with(|rt| rt.config.debug).unwrap_or(false) {
+        web_sys::console::info_1(&JsValue::from_str(&format!(
+            "CanEnrich Consent [debug] {line}"
+        )));
+    }
 }
 
 /// The config the page runs with.
@@ -319,13 +349,39 @@ fn announce_mode() {
 /// Erases what refused categories left and returns what survived (cookies set for a domain or
 /// path the page cannot reach, `HttpOnly` cookies); survivors are reported on the console.
 fn erase() -> plan::Erasure {
-    let survivors = with(|rt| {
-        rt.cookies
-            .as_ref()
-            .map(|store| dom::erase(&rt.config, rt.released(), store))
+    let (erased, survivors, leaks) = with(|rt| {
+        let store = rt.cookies.as_ref()?;
+        let (erased, survivors) = dom::erase(&rt.config, rt.released(), store);
+        let mut leaks = Vec::new();
+        if rt.config.debug && rt.consent.is_none() {
+            let (cookies, storage) = dom::present(store);
+            let found = plan::leaks(&rt.config, &cookies, &storage);
+            for name in found
+                .cookies
+                .iter()
+                .map(|n| format!("cookie {n}"))
+                .chain(found.storage.iter().map(|k| format!("storage key {k}")))
+            {
+                if rt.reported_leaks.insert(name.clone()) {
+                    leaks.push(name);
+                }
+            }
+        }
+        Some((erased, survivors, leaks))
     })
     .flatten()
     .unwrap_or_default();
+    if !erased.is_empty() {
+        debug(&format!(
+            "erased cookies {:?} and storage keys {:?}",
+            erased.cookies, erased.storage
+        ));
+    }
+    for leak in leaks {
+        debug(&format!(
+            "pre-consent leak: {leak} is on the page before any choice and no category lists it"
+        ));
+    }
     if !survivors.is_empty() {
         web_sys::console::warn_1(&JsValue::from_str(&format!(
             "CanEnrich Consent: could not erase cookies {:?} / storage keys {:?}",
@@ -353,7 +409,12 @@ fn schedule_release() {
     spawn_local(async {
         loop {
             let allowed = with(|rt| rt.released().cloned()).flatten();
-            dom::release(allowed.as_ref()).await;
+            for element in dom::release(allowed.as_ref()).await {
+                debug(&format!("released {element}"));
+            }
+            for element in dom::held() {
+                debug(&format!("held {element}"));
+            }
             let again = with(|rt| {
                 let again = rt.release_again;
                 rt.release_again = false;

@@ -41,6 +41,7 @@
     ready: newReady(),
     getConsent: member('getConsent', null),
     acceptedCategory: member('acceptedCategory', false),
+    getState: member('getState', null),
     acceptAll: member('acceptAll'),
     rejectAll: member('rejectAll'),
     acceptCategories: member('acceptCategories'),

@@ -127,12 +127,14 @@ fn category_file() -> impl Strategy<Value = Option<CategoryFile>> {
             option::of("[ -~]{0,12}"),
             option::of(vec(pattern(), 0..4)),
             option::of(vec(pattern(), 0..4)),
+            option::of(any::<bool>()),
         )
-            .prop_map(|(title, description, cookies, storage)| CategoryFile {
+            .prop_map(|(title, description, cookies, storage, gpc)| CategoryFile {
                 title,
                 description,
                 cookies,
                 storage,
+                gpc,
             }),
     )
 }
@@ -160,6 +162,8 @@ fn config_file() -> impl Strategy<Value = ConfigFile> {
             option::of(theme),
             option::of(position),
             option::of(0_u32..4000),
+            option::of(0_u32..4000),
+            option::of("[ -~]{0,12}"),
         ),
         (
             option::of(link.clone()),
@@ -171,7 +175,15 @@ fn config_file() -> impl Strategy<Value = ConfigFile> {
     )
         .prop_map(
             |(
-                (revision, language, theme, position, expiry_days),
+                (
+                    revision,
+                    language,
+                    theme,
+                    position,
+                    expiry_days,
+                    refusal_expiry_days,
+                    revision_note,
+                ),
                 (
                     privacy_policy_url,
                     essential_cookies,
@@ -185,11 +197,14 @@ fn config_file() -> impl Strategy<Value = ConfigFile> {
                 theme,
                 position,
                 expiry_days,
+                refusal_expiry_days,
+                revision_note,
                 privacy_policy_url,
                 essential_cookies,
                 show_reopen_button,
                 receipt_endpoint,
                 categories,
+                ..ConfigFile::default()
             },
         )
 }

@@ -28,15 +28,15 @@ const DEFERRED: [(&str, &str); 3] = [
 
 /// Releases, in document order, every held element whose gate `consent` opens. An external
 /// script without `async` is awaited before the next element, so tags run in document order.
-/// Returns how many elements were released.
-pub async fn release(consent: Option<&Consent>) -> usize {
+/// Returns a description of each element released.
+pub async fn release(consent: Option<&Consent>) -> Vec<String> {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return 0;
+        return Vec::new();
     };
     let Ok(held) = document.query_selector_all(HELD) else {
-        return 0;
+        return Vec::new();
     };
-    let mut released = 0;
+    let mut released = Vec::new();
     for index in 0..held.length() {
         let Some(element) = held.item(index).and_then(|n| n.dyn_into::<Element>().ok()) else {
             continue;
@@ -54,6 +54,7 @@ pub async fn release(consent: Option<&Consent>) -> usize {
         if !gate.is_open(consent) {
             continue;
         }
+        let description = describe(&element);
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
             Some(script) => revive_script(&document, script).await,
             None => {
@@ -62,7 +63,7 @@ pub async fn release(consent: Option<&Consent>) -> usize {
             }
         };
         match outcome {
-            Ok(()) => released += 1,
+            Ok(()) => released.push(description),
             Err(err) => web_sys::console::error_2(
                 &JsValue::from_str("CanEnrich Consent: could not release a gated tag"),
                 &err,
@@ -104,8 +105,39 @@ pub fn watch(on_held: impl Fn() + 'static) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Descriptions of the elements still held on the page (`script[analytics] /a.js`).
+pub fn held() -> Vec<String> {
+    let Some(list) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector_all(HELD).ok())
+    else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
+        .filter(is_held)
+        .map(|element| describe(&element))
+        .collect()
+}
+
+/// `tag[category] address` (or `inline`), for debug output.
+fn describe(element: &Element) -> String {
+    let address = ["data-src", "src", "data-srcset", "data-href"]
+        .iter()
+        .find_map(|name| element.get_attribute(name))
+        .unwrap_or_else(|| "inline".to_string());
+    format!(
+        "{}[{}] {address}",
+        element.tag_name().to_ascii_lowercase(),
+        element.get_attribute("data-category").unwrap_or_default()
+    )
+}
+
 /// Whether `element` is still waiting for consent.
 fn is_held(element: &Element) -> bool {
+    if !element.has_attribute("data-category") {
+        return false;
+    }
     if element.tag_name().eq_ignore_ascii_case("script") {
         return element.get_attribute("type").as_deref() == Some("text/plain");
     }
@@ -176,14 +208,24 @@ fn settled(script: &HtmlScriptElement) -> Promise {
     })
 }
 
+/// The page's cookie names and storage keys.
+pub fn present(cookies: &CookieStore) -> (Vec<String>, Vec<String>) {
+    let keys = storages().iter().flat_map(storage_keys).collect();
+    (cookies.names(), keys)
+}
+
 /// Erases cookies (every domain and path variant) and storage keys of refused categories, then
-/// reads the page again and returns what is still there.
-pub fn erase(config: &Config, consent: Option<&Consent>, cookies: &CookieStore) -> Erasure {
+/// reads the page again. Returns what was erased and what is still there.
+pub fn erase(
+    config: &Config,
+    consent: Option<&Consent>,
+    cookies: &CookieStore,
+) -> (Erasure, Erasure) {
     let stores = storages();
     let keys: Vec<String> = stores.iter().flat_map(storage_keys).collect();
     let plan = plan::erasure(config, consent, &cookies.names(), &keys);
     if plan.is_empty() {
-        return plan;
+        return (plan, Erasure::default());
     }
     let location = web_sys::window().map(|w| w.location());
     let host = location
@@ -204,7 +246,8 @@ pub fn erase(config: &Config, consent: Option<&Consent>, cookies: &CookieStore) 
         }
     }
     let keys: Vec<String> = stores.iter().flat_map(storage_keys).collect();
-    plan::erasure(config, consent, &cookies.names(), &keys)
+    let survivors = plan::erasure(config, consent, &cookies.names(), &keys);
+    (plan, survivors)
 }
 
 /// localStorage and sessionStorage, where the browser allows them (they throw when blocked).

@@ -96,6 +96,34 @@ pub fn erasure(
     Erasure { cookies, storage }
 }
 
+/// Cookies and storage keys present before any choice that are neither essential, the widget's
+/// own, nor listed by any category: something on the page set them without asking (debug mode
+/// reports them as pre-consent leaks).
+pub fn leaks(config: &Config, cookies: &[String], storage: &[String]) -> Erasure {
+    let listed = |name: &str, patterns: fn(&crate::config::Category) -> &Vec<String>| {
+        config
+            .categories
+            .iter()
+            .any(|c| pattern::matches_any(patterns(c), name))
+    };
+    Erasure {
+        cookies: cookies
+            .iter()
+            .filter(|name| {
+                !name.starts_with(OWN_COOKIE_PREFIX)
+                    && !pattern::matches_any(&config.essential_cookies, name)
+                    && !listed(name, |c| &c.cookies)
+            })
+            .cloned()
+            .collect(),
+        storage: storage
+            .iter()
+            .filter(|key| !listed(key, |c| &c.storage))
+            .cloned()
+            .collect(),
+    }
+}
+
 /// Cookies the widget itself writes; they are never blocked or erased.
 pub const OWN_COOKIE_PREFIX: &str = "canenrich_";
 
@@ -288,6 +316,17 @@ mod tests {
         let all = consent(&["analytics", "marketing", "personalization"]);
         assert!(keeps_cookie(&config, Some(&all), "unlisted"));
         assert!(keeps_cookie(&config, Some(&all), "mk_id"));
+    }
+
+    #[test]
+    fn unlisted_non_essential_data_is_a_leak() {
+        let found = leaks(
+            &Config::builtin(),
+            &names(&["_ga", "canenrich_session", "canenrich_consent", "tracker_x"]),
+            &names(&["_ga_store", "cart"]),
+        );
+        assert_eq!(found.cookies, names(&["tracker_x"]));
+        assert_eq!(found.storage, names(&["cart"]));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::model::{codec::is_category_name, Consent, Millis, NECESSARY};
 
 /// Colour scheme of the widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Theme {
     /// Follow `prefers-color-scheme`.
@@ -24,6 +25,7 @@ pub enum Theme {
 
 /// Where the first layer sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Position {
     /// A card in the bottom-left corner.
@@ -60,6 +62,7 @@ impl Position {
 /// The JSON config exactly as a site owner writes it. Every field is optional; unknown fields are
 /// errors so that a typo is reported instead of silently ignored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfigFile {
     /// Bump to ask every visitor again; copied into the stored record.
@@ -95,6 +98,13 @@ pub struct ConfigFile {
     /// Where a proof-of-consent receipt is posted (`navigator.sendBeacon`) after every choice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_endpoint: Option<String>,
+    /// Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie.
+    /// Never enable it in production.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_overrides: Option<bool>,
+    /// Log every held and released element, erased or surviving data and pre-consent leaks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug: Option<bool>,
     /// Categories by name, merged over the defaults; `null` removes a default category.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<BTreeMap<String, Option<CategoryFile>>>,
@@ -102,6 +112,7 @@ pub struct ConfigFile {
 
 /// One category in the JSON config.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CategoryFile {
     /// Title shown next to the switch; built-in categories take it from the language file.
@@ -171,6 +182,10 @@ pub struct Config {
     pub show_reopen_button: bool,
     /// Where receipts are posted, if anywhere.
     pub receipt_endpoint: Option<String>,
+    /// Whether test overrides are honoured.
+    pub test_overrides: bool,
+    /// Whether debug output is on.
+    pub debug: bool,
     /// Categories in display order, `necessary` first.
     pub categories: Vec<Category>,
 }
@@ -216,6 +231,8 @@ impl ConfigFile {
             essential_cookies: strings(&["canenrich_session", "canenrich_consent", "csrf*"]),
             show_reopen_button: Some(true),
             receipt_endpoint: None,
+            test_overrides: None,
+            debug: None,
             categories: Some(BTreeMap::from([
                 (NECESSARY.to_string(), category(&[], &[])),
                 (
@@ -249,6 +266,24 @@ impl ConfigFile {
 pub fn builtin_json() -> String {
     // Serialising a tree of strings, numbers and maps cannot fail.
     serde_json::to_string_pretty(&ConfigFile::builtin()).unwrap_or_default()
+}
+
+/// The JSON Schema (draft 2020-12) of the config file, generated from [`ConfigFile`]: the `///`
+/// docs become descriptions and unknown fields are refused, as [`ConfigFile::parse`] does.
+/// Shipped as `dist/config.schema.json`; its `$id` is where the npm package of this version
+/// publishes it.
+#[cfg(feature = "schema")]
+pub fn schema_json() -> String {
+    let mut schema = schemars::schema_for!(ConfigFile);
+    let id = concat!(
+        "https://unpkg.com/@canenrich/consent@",
+        env!("CARGO_PKG_VERSION"),
+        "/config.schema.json"
+    );
+    schema.insert("$id".into(), id.into());
+    schema.insert("title".into(), "CanEnrich Consent config".into());
+    // Serialising a JSON value cannot fail.
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
 impl Config {
@@ -327,6 +362,8 @@ impl Config {
             essential_cookies: Vec::new(),
             show_reopen_button: true,
             receipt_endpoint: None,
+            test_overrides: false,
+            debug: false,
             categories: Vec::new(),
         }
     }
@@ -379,6 +416,12 @@ impl Config {
         }
         if let Some(show) = file.show_reopen_button {
             self.show_reopen_button = show;
+        }
+        if let Some(allowed) = file.test_overrides {
+            self.test_overrides = allowed;
+        }
+        if let Some(debug) = file.debug {
+            self.debug = debug;
         }
         if let Some(endpoint) = file.receipt_endpoint {
             if !is_safe_link(&endpoint) {

@@ -180,6 +180,35 @@ pub struct Choice {
 }
 
 impl Choice {
+    /// The choice a test override asks for: `accept-all`, `reject-all`, or a comma-separated list
+    /// of categories out of `offered` (unknown names make the whole override unreadable).
+    pub fn from_override<'a>(
+        value: &str,
+        offered: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Choice> {
+        let offered: BTreeSet<&str> = offered.into_iter().collect();
+        match value.trim() {
+            "accept-all" => Some(Choice {
+                accepted: offered.iter().map(|n| n.to_string()).collect(),
+                method: Method::AcceptAll,
+            }),
+            "reject-all" => Some(Choice {
+                accepted: BTreeSet::new(),
+                method: Method::RejectAll,
+            }),
+            "" => None,
+            list => list
+                .split(',')
+                .map(str::trim)
+                .map(|name| offered.contains(name).then(|| name.to_string()))
+                .collect::<Option<BTreeSet<_>>>()
+                .map(|accepted| Choice {
+                    accepted,
+                    method: Method::Custom,
+                }),
+        }
+    }
+
     /// The choice as the Global Privacy Control signal shapes it: "Accept all" leaves out the
     /// categories the signal refuses and is recorded as `gpc`. A per-category choice is explicit,
     /// so it stands as made.
@@ -192,6 +221,22 @@ impl Choice {
         }
         self
     }
+}
+
+/// The value of `name` in a URL query string (`?a=1&b=2`), decoding `+` and `%2C` only (test
+/// override values are plain words and commas).
+pub fn query_value<'a>(search: &'a str, name: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value): (&'a str, &'a str)| {
+            value
+                .replace('+', " ")
+                .replace("%2C", ",")
+                .replace("%2c", ",")
+        })
 }
 
 /// What the widget should show, pushed from the runtime to whatever draws it.
@@ -312,6 +357,33 @@ mod tests {
             method: Method::Custom,
         };
         assert_eq!(explicit.clone().under_gpc(["marketing"]), explicit);
+    }
+
+    #[test]
+    fn test_overrides_name_a_whole_choice() {
+        let offered = ["necessary", "analytics", "marketing"];
+        let all = Choice::from_override("accept-all", offered).expect("valid");
+        assert_eq!(all.method, Method::AcceptAll);
+        assert_eq!(all.accepted.len(), 3);
+        let none = Choice::from_override("reject-all", offered).expect("valid");
+        assert!(none.accepted.is_empty());
+        let some = Choice::from_override("analytics, marketing", offered).expect("valid");
+        assert_eq!(some.accepted, set(&["analytics", "marketing"]));
+        assert_eq!(some.method, Method::Custom);
+        assert_eq!(Choice::from_override("analytics,video", offered), None);
+        assert_eq!(Choice::from_override("", offered), None);
+    }
+
+    #[test]
+    fn query_values_are_found_by_name() {
+        let search = "?x=1&canenrich-test=analytics%2Cmarketing&y";
+        assert_eq!(
+            query_value(search, "canenrich-test").as_deref(),
+            Some("analytics,marketing")
+        );
+        assert_eq!(query_value(search, "x").as_deref(), Some("1"));
+        assert_eq!(query_value(search, "y"), None);
+        assert_eq!(query_value("", "x"), None);
     }
 
     #[test]

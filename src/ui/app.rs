@@ -34,6 +34,10 @@ pub fn App(props: &AppProps) -> Html {
             }));
         });
     }
+    {
+        let on_view = props.setup.on_view.clone();
+        use_effect_with(state.view, move |view| on_view(*view));
+    }
     let setup = &props.setup;
     let show_reopen =
         setup.config.show_reopen_button && state.consent.is_some() && state.view != View::Banner;

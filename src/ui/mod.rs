@@ -16,7 +16,7 @@ use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 
 use crate::config::Config;
 use crate::i18n::Texts;
-use crate::model::{Choice, Snapshot};
+use crate::model::{Choice, Snapshot, View};
 
 /// Id of the host element appended to `<body>` (CONTRACT §5).
 pub const HOST_ID: &str = "canenrich-consent";
@@ -33,6 +33,8 @@ pub struct Setup {
     pub texts: Rc<Texts>,
     /// Called with every choice the visitor makes.
     pub on_choice: Rc<dyn Fn(Choice)>,
+    /// Told what the UI shows after every change (for `getState()`).
+    pub on_view: Rc<dyn Fn(View)>,
     /// Called once after the first render with the sink for later snapshots.
     pub connect: Connect,
 }
@@ -42,6 +44,7 @@ impl PartialEq for Setup {
         Rc::ptr_eq(&self.config, &other.config)
             && Rc::ptr_eq(&self.texts, &other.texts)
             && Rc::ptr_eq(&self.on_choice, &other.on_choice)
+            && Rc::ptr_eq(&self.on_view, &other.on_view)
             && Rc::ptr_eq(&self.connect, &other.connect)
     }
 }
