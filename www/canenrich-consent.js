@@ -153,6 +153,7 @@
     var value = tag && tag.getAttribute('data-' + name);
     if (value) attributes[name] = value;
   });
+  if (tag && tag.hasAttribute('data-debug')) attributes.debug = 'true';
 
   function load(attempt) {
     var suffix = attempt ? '?retry=' + attempt : '';
