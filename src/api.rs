@@ -43,14 +43,18 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     apply_test_override(&config);
     let initial = runtime::snapshot().ok_or("the runtime did not start")?;
     let css = text_field(&options, "css").unwrap_or_default();
-    let root = ui::host(&css, &texts)?;
+    let sheet = web_sys::CssStyleSheet::new()?;
+    sheet.replace_sync(&css)?;
+    let root = ui::host(&sheet, &texts)?;
+    let texts = Rc::new(texts);
+    runtime::present(texts.clone(), sheet);
     let mut resolve_rendered = None;
     let rendered = Promise::new(&mut |resolve, _| resolve_rendered = Some(resolve));
     ui::mount(
         root,
         ui::Setup {
             config: Rc::new(config),
-            texts: Rc::new(texts),
+            texts,
             on_choice: Rc::new(|choice| {
                 let _ = runtime::commit(choice);
             }),
@@ -272,6 +276,9 @@ fn attribute_config(options: &JsValue) -> Result<ConfigFile, ConfigError> {
         if let Some(value) = text_field(&attributes, attribute) {
             object.insert(field.into(), value.into());
         }
+    }
+    if text_field(&attributes, "debug").is_some() {
+        object.insert("debug".into(), true.into());
     }
     ConfigFile::parse(
         &serde_json::Value::Object(object).to_string(),

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::blocker::{dom, plan};
+use crate::blocker::{dom, embed, plan};
 use crate::config::Config;
 use crate::events;
 use crate::model::{self, changed_categories, Choice, Consent, Method, Snapshot, View};
@@ -35,6 +35,8 @@ struct Runtime {
     release_again: bool,
     /// Pre-consent leaks already reported in debug mode.
     reported_leaks: BTreeSet<String>,
+    /// Placeholders for gated frames, once the UI's texts and styles are known.
+    embeds: Option<embed::Embeds>,
 }
 
 thread_local! {
@@ -74,6 +76,7 @@ pub fn init(config: Config, fail_closed: bool) {
         releasing: false,
         release_again: false,
         reported_leaks: BTreeSet::new(),
+        embeds: None,
     };
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
     erase();
@@ -189,6 +192,28 @@ pub fn connect(ui: UiSink) {
         rt.ui = Some(ui);
         rt.notice()
     }));
+}
+
+/// Enables placeholders for gated frames (made with the UI's texts and stylesheet).
+pub fn present(texts: Rc<crate::i18n::Texts>, sheet: web_sys::CssStyleSheet) {
+    with(|rt| {
+        rt.embeds = Some(embed::Embeds {
+            texts,
+            config: Rc::new(rt.config.clone()),
+            sheet,
+            on_allow: Rc::new(allow_category),
+        });
+    });
+}
+
+/// "Always allow" on a placeholder: the current choice plus `category`.
+fn allow_category(category: String) {
+    let mut accepted: BTreeSet<String> = consent().map(|c| c.accepted).unwrap_or_default();
+    accepted.insert(category);
+    let _ = commit(Choice {
+        accepted,
+        method: Method::Custom,
+    });
 }
 
 /// What the UI shows now (the banner, the dialog or neither): the UI reports every change.
@@ -414,6 +439,11 @@ fn schedule_release() {
             }
             for element in dom::held() {
                 debug(&format!("held {element}"));
+            }
+            if let Some((embeds, allowed)) =
+                with(|rt| rt.embeds.clone().map(|e| (e, rt.released().cloned()))).flatten()
+            {
+                embed::cover(allowed.as_ref(), &embeds);
             }
             let again = with(|rt| {
                 let again = rt.release_again;

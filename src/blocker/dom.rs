@@ -58,7 +58,7 @@ pub async fn release(consent: Option<&Consent>) -> Vec<String> {
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
             Some(script) => revive_script(&document, script).await,
             None => {
-                move_addresses(&element);
+                reveal(&element);
                 Ok(())
             }
         };
@@ -142,6 +142,12 @@ fn is_held(element: &Element) -> bool {
         return element.get_attribute("type").as_deref() == Some("text/plain");
     }
     DEFERRED.iter().any(|(from, _)| element.has_attribute(from))
+}
+
+/// Moves a held element's address into place (so it loads) and removes its placeholder.
+pub fn reveal(element: &Element) {
+    move_addresses(element);
+    super::embed::uncover(element);
 }
 
 fn move_addresses(element: &Element) {

@@ -3,4 +3,6 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod dom;
+#[cfg(target_arch = "wasm32")]
+pub mod embed;
 pub mod plan;

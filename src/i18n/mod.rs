@@ -56,6 +56,12 @@ pub struct Texts {
     pub gpc_notice: String,
     /// Shown to a visitor asked again because the notice changed.
     pub revision_notice: String,
+    /// Placeholder text for a blocked embed; `{service}` and `{category}` are filled in.
+    pub embed_blocked: String,
+    /// Placeholder button: load this embed once, without changing the choice.
+    pub load_once: String,
+    /// Placeholder button: accept the embed's category.
+    pub always_allow: String,
     /// Titles and descriptions of the built-in categories.
     pub categories: BTreeMap<String, CategoryTexts>,
 }

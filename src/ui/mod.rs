@@ -52,7 +52,7 @@ impl PartialEq for Setup {
 /// Creates `<div id="canenrich-consent">` at the end of `<body>` (or reuses one the page placed),
 /// attaches an open shadow root styled by a constructed stylesheet (allowed under a strict
 /// `style-src 'self'`, unlike `<style>`), and returns the element Yew renders into.
-pub fn host(css: &str, texts: &Texts) -> Result<Element, JsValue> {
+pub fn host(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -70,9 +70,7 @@ pub fn host(css: &str, texts: &Texts) -> Result<Element, JsValue> {
         Some(shadow) => shadow,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
-    let sheet = CssStyleSheet::new()?;
-    sheet.replace_sync(css)?;
-    shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
     let root = document.create_element("div")?;
     root.set_class_name("cc");
     root.set_attribute("lang", &texts.lang)?;

@@ -140,3 +140,28 @@ test('when the widget cannot load, nothing optional runs and the visitor can try
   assert.equal(await demoState(page), null, 'the retry still waits for consent');
   await site.assertNoPageErrors();
 });
+
+test('a blocked video shows a placeholder that can load it once or always allow it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await site.openPage('/');
+  const placeholder = page.getByRole('group', { name: 'CanEnrich Video' });
+  await placeholder.waitFor();
+  await placeholder.getByText(/blocked until you allow Marketing and partners cookies/).waitFor();
+  assert.equal(await page.locator('iframe[data-category="marketing"]').isVisible(), false);
+
+  await placeholder.getByRole('button', { name: 'Load once' }).click();
+  await site.waitForRequest('/demo/embed/video.html');
+  assert.equal(await page.getByTestId('embed-placeholder').count(), 0);
+  assert.equal(await page.locator('iframe[data-category="marketing"]').isVisible(), true);
+  assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null, 'loading once records no choice');
+  assert.equal(await page.evaluate(() => window.canenrichDemo ?? null), null, 'nothing else ran');
+
+  await page.reload();
+  await site.widgetReady(page);
+  await page.getByRole('group', { name: 'CanEnrich Video' }).getByRole('button', { name: 'Always allow' }).click();
+  await page.waitForFunction(() => window.canenrichDemo?.marketing === 1);
+  const consent = await page.evaluate(() => window.CanEnrichConsent.getConsent());
+  assert.ok(consent.categories.includes('marketing'));
+  assert.ok(!consent.categories.includes('analytics'), 'only the embed\'s category was allowed');
+  assert.equal(await page.getByTestId('embed-placeholder').count(), 0);
+  await site.assertNoPageErrors();
+});
