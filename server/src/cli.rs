@@ -13,15 +13,35 @@ pub struct Options {
     pub dist: PathBuf,
     /// The demo site's pages (`--www`, default `www/site`).
     pub www: PathBuf,
-    /// The SQLite database for consent receipts (`--db`, default `target/demo/consent.db`;
-    /// `:memory:` keeps it in memory).
-    pub db: PathBuf,
+    /// Where consent receipts are kept (`--db` or `--database-url`, else `DATABASE_URL`, else
+    /// SQLite at `target/demo/consent.db`).
+    pub database: Database,
     /// Receipts per second each client address may post (`--rate-limit`, default
     /// [`DEFAULT_RATE_LIMIT`]; bursts of twice as many pass; 0 turns the limit off).
     pub rate_limit: u32,
     /// Origins whose pages may call the receipt API across origins (`--cors-origin`, repeatable;
     /// none by default, so only same-origin pages can read the answers).
     pub cors_origins: Vec<String>,
+}
+
+/// The receipt database.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (`--db PATH`; `:memory:` keeps it in memory). For a single server.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`--database-url`, or the `DATABASE_URL` environment variable), for
+    /// several instances sharing one database.
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Database {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(_) => f.write_str("Postgres(…)"),
+        }
+    }
 }
 
 /// Receipts per second a client address may post unless `--rate-limit` says otherwise.
@@ -34,7 +54,7 @@ impl Default for Options {
             port: 8080,
             dist: PathBuf::from("dist"),
             www: PathBuf::from("www/site"),
-            db: PathBuf::from("target/demo/consent.db"),
+            database: Database::Sqlite(PathBuf::from("target/demo/consent.db")),
             rate_limit: DEFAULT_RATE_LIMIT,
             cors_origins: Vec::new(),
         }
@@ -62,18 +82,27 @@ pub enum CliError {
     /// `--cors-origin` was not an origin such as `https://shop.example` (no path, no slash).
     #[error("`--cors-origin {0}` is not an origin such as https://shop.example:8443")]
     BadOrigin(String),
+    /// `--database-url` (or `DATABASE_URL`) was not a `postgres://` or `postgresql://` URL.
+    #[error("`{0}` must be a postgres:// or postgresql:// URL")]
+    BadDatabaseUrl(&'static str),
+    /// Both `--db` and `--database-url` were given.
+    #[error("give either `--db` (SQLite) or `--database-url` (PostgreSQL), not both")]
+    TwoDatabases,
 }
 
 /// The help text.
 pub const USAGE: &str =
-    "usage: canenrich-server [--host HOST] [--port PORT] [--dist DIR] [--www DIR] [--db PATH]
-                        [--rate-limit N] [--cors-origin ORIGIN]...
+    "usage: canenrich-server [--host HOST] [--port PORT] [--dist DIR] [--www DIR]
+                        [--db PATH | --database-url URL] [--rate-limit N] [--cors-origin ORIGIN]...
 
   --host HOST   address to bind (default 127.0.0.1)
   --port PORT   port to bind, 0 for any free port (default 8080)
   --dist DIR    the widget's built files, served at /consent/ (default dist)
   --www DIR     the demo site's pages (default www/site)
   --db PATH     SQLite file for consent receipts, or :memory: (default target/demo/consent.db)
+  --database-url URL    keep receipts in PostgreSQL (postgres://user:pass@host:port/db), for
+                        several instances sharing one database; without --db or this option,
+                        the DATABASE_URL environment variable selects PostgreSQL too
   --rate-limit N        receipts per second per client address, bursts of 2N; 0 is no limit
                         (default 30)
   --cors-origin ORIGIN  let pages on ORIGIN (https://shop.example) post and read receipts
@@ -81,11 +110,23 @@ pub const USAGE: &str =
 
 impl Options {
     /// Parses the arguments after the program name. Accepts `--name value` and `--name=value`.
+    /// The environment is not consulted (see [`Options::parse_with_env`]).
     pub fn parse<I>(args: I) -> Result<Self, CliError>
     where
         I: IntoIterator<Item = String>,
     {
+        Self::parse_with_env(args, None)
+    }
+
+    /// Like [`Options::parse`], with the value of `DATABASE_URL`: a non-empty one selects
+    /// PostgreSQL unless the command line names a database (the command line wins).
+    pub fn parse_with_env<I>(args: I, database_url: Option<String>) -> Result<Self, CliError>
+    where
+        I: IntoIterator<Item = String>,
+    {
         let mut options = Self::default();
+        let mut sqlite = None;
+        let mut postgres = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             if arg == "--help" || arg == "-h" {
@@ -102,6 +143,7 @@ impl Options {
                     | "--dist"
                     | "--www"
                     | "--db"
+                    | "--database-url"
                     | "--rate-limit"
                     | "--cors-origin"
             ) {
@@ -131,10 +173,29 @@ impl Options {
                     }
                     options.cors_origins.push(origin);
                 }
-                _ => options.db = PathBuf::from(value),
+                "--database-url" => postgres = Some(postgres_url("--database-url", value)?),
+                _ => sqlite = Some(PathBuf::from(value)),
             }
         }
+        options.database = match (sqlite, postgres) {
+            (Some(_), Some(_)) => return Err(CliError::TwoDatabases),
+            (Some(path), None) => Database::Sqlite(path),
+            (None, Some(url)) => Database::Postgres(url),
+            (None, None) => match database_url.filter(|url| !url.is_empty()) {
+                Some(url) => Database::Postgres(postgres_url("DATABASE_URL", url)?),
+                None => options.database,
+            },
+        };
         Ok(options)
+    }
+}
+
+/// `url` if it names PostgreSQL; `source` names where it came from in the error.
+fn postgres_url(source: &'static str, url: String) -> Result<String, CliError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url)
+    } else {
+        Err(CliError::BadDatabaseUrl(source))
     }
 }
 
@@ -195,6 +256,75 @@ mod tests {
             parse(&["--rate-limit", "-1"]),
             Err(CliError::BadRateLimit("-1".to_owned()))
         );
+    }
+
+    fn with_env(args: &[&str], database_url: &str) -> Result<Options, CliError> {
+        Options::parse_with_env(
+            args.iter().map(|arg| (*arg).to_owned()),
+            Some(database_url.to_owned()),
+        )
+    }
+
+    const URL: &str = "postgres://canenrich:secret@db.internal:5432/consent";
+
+    #[test]
+    fn receipts_go_to_sqlite_unless_postgres_is_asked_for() {
+        let sqlite = |path: &str| Ok(Database::Sqlite(PathBuf::from(path)));
+        assert_eq!(
+            parse(&[]).map(|o| o.database),
+            sqlite("target/demo/consent.db")
+        );
+        assert_eq!(
+            parse(&["--db", ":memory:"]).map(|o| o.database),
+            sqlite(":memory:")
+        );
+        let postgres = Ok(Database::Postgres(URL.to_owned()));
+        assert_eq!(
+            parse(&["--database-url", URL]).map(|o| o.database),
+            postgres
+        );
+        assert_eq!(with_env(&[], URL).map(|o| o.database), postgres);
+        assert_eq!(
+            with_env(&[], "").map(|o| o.database),
+            sqlite("target/demo/consent.db")
+        );
+    }
+
+    #[test]
+    fn the_command_line_wins_over_database_url_in_the_environment() {
+        let other = "postgresql://other/consent";
+        assert_eq!(
+            with_env(&["--db", ":memory:"], URL).map(|o| o.database),
+            Ok(Database::Sqlite(PathBuf::from(":memory:")))
+        );
+        assert_eq!(
+            with_env(&["--database-url", other], URL).map(|o| o.database),
+            Ok(Database::Postgres(other.to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_database_url_that_is_not_postgres_or_a_second_database_is_refused() {
+        assert_eq!(
+            parse(&["--database-url", "mysql://db/consent"]),
+            Err(CliError::BadDatabaseUrl("--database-url"))
+        );
+        assert_eq!(
+            with_env(&[], "sqlite:consent.db"),
+            Err(CliError::BadDatabaseUrl("DATABASE_URL"))
+        );
+        assert_eq!(
+            parse(&["--db", "a.db", "--database-url", URL]),
+            Err(CliError::TwoDatabases)
+        );
+    }
+
+    #[test]
+    fn the_database_url_is_never_printed() {
+        let options = parse(&["--database-url", URL]).expect("options");
+        assert!(!format!("{options:?}").contains("secret"));
+        let error = with_env(&[], "mysql://root:secret@db/consent").expect_err("refused");
+        assert!(!error.to_string().contains("secret"));
     }
 
     #[test]

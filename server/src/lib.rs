@@ -1,6 +1,6 @@
 //! The CanEnrich Consent demo server: serves the widget's built files at `/consent/`, the demo
 //! site, a demo sign-in that relies only on a necessary session cookie, and a consent-receipt
-//! API backed by SQLite.
+//! API backed by SQLite, or PostgreSQL when several instances share one database.
 //!
 //! Build the router with [`router`] over an [`AppState`]; `main.rs` only parses the command line,
 //! binds and serves.
@@ -56,7 +56,7 @@ impl AppState {
         Ok(Self {
             dist: options.dist.clone(),
             www: options.www.clone(),
-            store: Store::open(&options.db)?,
+            store: store::open(&options.database)?,
             sessions: Sessions::default(),
             limiter: RateLimiter::per_second(options.rate_limit),
             cors: Cors::new(options.cors_origins.clone()),

@@ -1,5 +1,5 @@
-//! `canenrich-server`: parses the command line, opens the receipt database, binds, prints
-//! `listening on http://HOST:PORT` and serves until Ctrl-C or SIGTERM.
+//! `canenrich-server`: parses the command line (and `DATABASE_URL`), opens the receipt database,
+//! binds, prints `listening on http://HOST:PORT` and serves until Ctrl-C or SIGTERM.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,7 +11,8 @@ use canenrich_server::{router, AppState};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match Options::parse(std::env::args().skip(1)) {
+    let database_url = std::env::var("DATABASE_URL").ok();
+    let options = match Options::parse_with_env(std::env::args().skip(1), database_url) {
         Ok(options) => options,
         Err(CliError::Help) => {
             println!("{}", canenrich_server::cli::USAGE);

@@ -1,10 +1,60 @@
 //! The consent-receipt API: receipts round-trip, and every kind of bad input gets a 4xx JSON
-//! error naming the problem while nothing is stored.
+//! error naming the problem while nothing is stored. Every test runs twice: `sqlite::…` on an
+//! in-memory SQLite database, `postgres::…` on PostgreSQL when `DATABASE_URL` is set (without
+//! it those pass at once, after a notice on stderr).
 
 mod common;
 
-use common::app;
+use common::Db;
 use serde_json::{json, Value};
+
+/// Runs each named test on SQLite and, when `DATABASE_URL` is set, on PostgreSQL.
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(db) = super::Db::postgres() {
+                        super::$name(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_every_store!(
+    a_receipt_round_trips_through_the_api,
+    a_receipt_without_a_config_hash_round_trips_without_one,
+    a_receipt_sent_by_send_beacon_as_text_plain_is_accepted,
+    an_uppercase_id_is_stored_lowercase_and_found_either_way,
+    a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt,
+    an_unknown_receipt_id_is_a_json_404,
+    a_malformed_receipt_id_in_the_url_is_a_json_400,
+    a_receipt_with_an_unknown_field_is_refused_and_not_stored,
+    a_receipt_missing_a_field_is_refused_and_not_stored,
+    a_receipt_with_a_field_of_the_wrong_type_is_refused_and_not_stored,
+    a_receipt_with_an_unknown_method_is_refused_and_not_stored,
+    a_receipt_whose_id_is_not_a_uuid_v4_is_refused_and_not_stored,
+    a_receipt_with_a_badly_named_category_is_refused_and_not_stored,
+    a_receipt_with_too_many_categories_is_refused_and_not_stored,
+    a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored,
+    a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored,
+    a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored,
+    a_receipt_that_is_not_json_is_refused_and_not_stored,
+    a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored,
+    a_receipt_body_over_16_kib_is_refused_and_not_stored,
+    a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read,
+);
 
 const ID: &str = "1b4e28ba-2fa1-4d2e-883f-0016d3cca427";
 
@@ -28,8 +78,8 @@ fn with(field: &str, value: Value) -> Value {
 
 /// Posts `body` as JSON and checks it is refused with `status`, a JSON error containing
 /// `mentions`, and an empty store.
-async fn assert_refused(body: String, content_type: &str, status: u16, mentions: &str) {
-    let app = app();
+async fn assert_refused(db: &Db, body: String, content_type: &str, status: u16, mentions: &str) {
+    let app = db.app();
     let reply = app.post("/api/consent", content_type, body.clone()).await;
     assert_eq!(reply.status, status, "{body}: {}", reply.body);
     assert_eq!(reply.header("content-type"), "application/json");
@@ -48,9 +98,8 @@ async fn assert_refused(body: String, content_type: &str, status: u16, mentions:
     );
 }
 
-#[tokio::test]
-async fn a_receipt_round_trips_through_the_api() {
-    let app = app();
+async fn a_receipt_round_trips_through_the_api(db: Db) {
+    let app = db.app();
     let reply = app
         .post("/api/consent", "application/json", receipt().to_string())
         .await;
@@ -64,9 +113,8 @@ async fn a_receipt_round_trips_through_the_api() {
     assert_eq!(app.stored(), 1);
 }
 
-#[tokio::test]
-async fn a_receipt_without_a_config_hash_round_trips_without_one() {
-    let app = app();
+async fn a_receipt_without_a_config_hash_round_trips_without_one(db: Db) {
+    let app = db.app();
     let mut body = receipt();
     body.as_object_mut().expect("object").remove("configHash");
     let reply = app
@@ -79,9 +127,8 @@ async fn a_receipt_without_a_config_hash_round_trips_without_one() {
     );
 }
 
-#[tokio::test]
-async fn a_receipt_sent_by_send_beacon_as_text_plain_is_accepted() {
-    let app = app();
+async fn a_receipt_sent_by_send_beacon_as_text_plain_is_accepted(db: Db) {
+    let app = db.app();
     let reply = app
         .post(
             "/api/consent",
@@ -93,9 +140,8 @@ async fn a_receipt_sent_by_send_beacon_as_text_plain_is_accepted() {
     assert_eq!(app.stored(), 1);
 }
 
-#[tokio::test]
-async fn an_uppercase_id_is_stored_lowercase_and_found_either_way() {
-    let app = app();
+async fn an_uppercase_id_is_stored_lowercase_and_found_either_way(db: Db) {
+    let app = db.app();
     let upper = ID.to_ascii_uppercase();
     let reply = app
         .post(
@@ -112,9 +158,8 @@ async fn an_uppercase_id_is_stored_lowercase_and_found_either_way() {
     );
 }
 
-#[tokio::test]
-async fn a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt() {
-    let app = app();
+async fn a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt(db: Db) {
+    let app = db.app();
     let first = app
         .post("/api/consent", "application/json", receipt().to_string())
         .await;
@@ -138,9 +183,8 @@ async fn a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt() {
     assert_eq!(app.stored(), 1);
 }
 
-#[tokio::test]
-async fn an_unknown_receipt_id_is_a_json_404() {
-    let reply = app().get(&format!("/api/consent/{ID}"), None).await;
+async fn an_unknown_receipt_id_is_a_json_404(db: Db) {
+    let reply = db.app().get(&format!("/api/consent/{ID}"), None).await;
     assert_eq!(reply.status, 404);
     assert!(reply.json()["error"]
         .as_str()
@@ -148,24 +192,22 @@ async fn an_unknown_receipt_id_is_a_json_404() {
         .contains("id"));
 }
 
-#[tokio::test]
-async fn a_malformed_receipt_id_in_the_url_is_a_json_400() {
-    let reply = app().get("/api/consent/not-a-uuid", None).await;
+async fn a_malformed_receipt_id_in_the_url_is_a_json_400(db: Db) {
+    let reply = db.app().get("/api/consent/not-a-uuid", None).await;
     assert_eq!(reply.status, 400);
     assert!(reply.json()["error"].is_string());
 }
 
-#[tokio::test]
-async fn a_receipt_with_an_unknown_field_is_refused_and_not_stored() {
+async fn a_receipt_with_an_unknown_field_is_refused_and_not_stored(db: Db) {
     let body = with("ip", json!("203.0.113.7")).to_string();
-    assert_refused(body, "application/json", 400, "unknown field `ip`").await;
+    assert_refused(&db, body, "application/json", 400, "unknown field `ip`").await;
 }
 
-#[tokio::test]
-async fn a_receipt_missing_a_field_is_refused_and_not_stored() {
+async fn a_receipt_missing_a_field_is_refused_and_not_stored(db: Db) {
     let mut body = receipt();
     body.as_object_mut().expect("object").remove("method");
     assert_refused(
+        &db,
         body.to_string(),
         "application/json",
         400,
@@ -174,73 +216,65 @@ async fn a_receipt_missing_a_field_is_refused_and_not_stored() {
     .await;
 }
 
-#[tokio::test]
-async fn a_receipt_with_a_field_of_the_wrong_type_is_refused_and_not_stored() {
+async fn a_receipt_with_a_field_of_the_wrong_type_is_refused_and_not_stored(db: Db) {
     let body = with("revision", json!("2")).to_string();
-    assert_refused(body, "application/json", 400, "revision").await;
+    assert_refused(&db, body, "application/json", 400, "revision").await;
     let body = with("timestamp", json!(1.5)).to_string();
-    assert_refused(body, "application/json", 400, "timestamp").await;
+    assert_refused(&db, body, "application/json", 400, "timestamp").await;
     let body = with("revision", json!(-1)).to_string();
-    assert_refused(body, "application/json", 400, "revision").await;
+    assert_refused(&db, body, "application/json", 400, "revision").await;
 }
 
-#[tokio::test]
-async fn a_receipt_with_an_unknown_method_is_refused_and_not_stored() {
+async fn a_receipt_with_an_unknown_method_is_refused_and_not_stored(db: Db) {
     let body = with("method", json!("implied")).to_string();
-    assert_refused(body, "application/json", 400, "method").await;
+    assert_refused(&db, body, "application/json", 400, "method").await;
 }
 
-#[tokio::test]
-async fn a_receipt_whose_id_is_not_a_uuid_v4_is_refused_and_not_stored() {
+async fn a_receipt_whose_id_is_not_a_uuid_v4_is_refused_and_not_stored(db: Db) {
     for id in [
         "abc",
         "1b4e28ba-2fa1-1d2e-883f-0016d3cca427",
         "1b4e28ba2fa14d2e883f0016d3cca427",
     ] {
         let body = with("id", json!(id)).to_string();
-        assert_refused(body, "application/json", 400, "id: must be a UUID v4").await;
+        assert_refused(&db, body, "application/json", 400, "id: must be a UUID v4").await;
     }
 }
 
-#[tokio::test]
-async fn a_receipt_with_a_badly_named_category_is_refused_and_not_stored() {
+async fn a_receipt_with_a_badly_named_category_is_refused_and_not_stored(db: Db) {
     let body = with("categories", json!(["necessary", "Analytics"])).to_string();
-    assert_refused(body, "application/json", 400, "categories[1]").await;
+    assert_refused(&db, body, "application/json", 400, "categories[1]").await;
     let body = with("rejected", json!(["a".repeat(65)])).to_string();
-    assert_refused(body, "application/json", 400, "rejected[0]").await;
+    assert_refused(&db, body, "application/json", 400, "rejected[0]").await;
     let body = with("categories", json!(["analytics", "analytics"])).to_string();
-    assert_refused(body, "application/json", 400, "categories[1]").await;
+    assert_refused(&db, body, "application/json", 400, "categories[1]").await;
 }
 
-#[tokio::test]
-async fn a_receipt_with_too_many_categories_is_refused_and_not_stored() {
+async fn a_receipt_with_too_many_categories_is_refused_and_not_stored(db: Db) {
     let names: Vec<String> = (0..33).map(|i| format!("c{i}")).collect();
     let body = with("rejected", json!(names)).to_string();
-    assert_refused(body, "application/json", 400, "rejected").await;
+    assert_refused(&db, body, "application/json", 400, "rejected").await;
 }
 
-#[tokio::test]
-async fn a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored() {
+async fn a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored(db: Db) {
     let body = with("rejected", json!(["analytics"])).to_string();
-    assert_refused(body, "application/json", 400, "rejected").await;
+    assert_refused(&db, body, "application/json", 400, "rejected").await;
 }
 
-#[tokio::test]
-async fn a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored() {
+async fn a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored(db: Db) {
     let body = with("rejected", json!(["necessary"])).to_string();
     let body = body.replace("[\"necessary\",\"analytics\"]", "[\"analytics\"]");
-    assert_refused(body, "application/json", 400, "necessary").await;
+    assert_refused(&db, body, "application/json", 400, "necessary").await;
 }
 
-#[tokio::test]
-async fn a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored() {
+async fn a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored(db: Db) {
     let body = with("configHash", json!("x".repeat(129))).to_string();
-    assert_refused(body, "application/json", 400, "configHash").await;
+    assert_refused(&db, body, "application/json", 400, "configHash").await;
 }
 
-#[tokio::test]
-async fn a_receipt_that_is_not_json_is_refused_and_not_stored() {
+async fn a_receipt_that_is_not_json_is_refused_and_not_stored(db: Db) {
     assert_refused(
+        &db,
         "{\"id\": ".to_owned(),
         "application/json",
         400,
@@ -248,27 +282,28 @@ async fn a_receipt_that_is_not_json_is_refused_and_not_stored() {
     )
     .await;
     assert_refused(
+        &db,
         format!("{} trailing", receipt()),
         "application/json",
         400,
         "body",
     )
     .await;
-    assert_refused("[]".to_owned(), "application/json", 400, "body").await;
+    assert_refused(&db, "[]".to_owned(), "application/json", 400, "body").await;
 }
 
-#[tokio::test]
-async fn a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored() {
+async fn a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored(db: Db) {
     let body = receipt().to_string();
     assert_refused(
+        &db,
         body.clone(),
         "application/x-www-form-urlencoded",
         415,
         "Content-Type",
     )
     .await;
-    assert_refused(body, "multipart/form-data", 415, "Content-Type").await;
-    let app = app();
+    assert_refused(&db, body, "multipart/form-data", 415, "Content-Type").await;
+    let app = db.app();
     let request = axum::http::Request::post("/api/consent")
         .body(axum::body::Body::from(receipt().to_string()))
         .expect("request");
@@ -276,15 +311,13 @@ async fn a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored() 
     assert_eq!(app.stored(), 0);
 }
 
-#[tokio::test]
-async fn a_receipt_body_over_16_kib_is_refused_and_not_stored() {
+async fn a_receipt_body_over_16_kib_is_refused_and_not_stored(db: Db) {
     let body = with("configHash", json!("x".repeat(17 * 1024))).to_string();
-    assert_refused(body, "application/json", 413, "body").await;
+    assert_refused(&db, body, "application/json", 413, "body").await;
 }
 
-#[tokio::test]
-async fn a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read() {
-    let app = app();
+async fn a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read(db: Db) {
+    let app = db.app();
     let request = axum::http::Request::post("/api/consent")
         .header("content-type", "application/json")
         .header("content-length", "20000")

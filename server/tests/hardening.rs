@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
+use canenrich_server::cli::Database;
 use common::{app, app_with, App, Reply};
 use serde_json::json;
 
@@ -109,7 +110,7 @@ async fn the_client_address_never_reaches_the_database() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("canenrich-no-ip-{}", std::process::id()));
     let db = dir.join("consent.db");
-    let app = app_with(|options| options.db = db.clone());
+    let app = app_with(|options| options.database = Database::Sqlite(db.clone()));
     let reply = post(&app, 1, "203.0.113.77:4711", Some(SHOP)).await;
     assert_eq!(reply.status, 201);
     assert!(!reply.body.contains("203.0.113.77"));

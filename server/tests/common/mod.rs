@@ -1,15 +1,19 @@
 //! Shared set-up for the in-process tests: a router over the real demo site, a scratch dist
-//! directory and an in-memory receipt database.
+//! directory and an empty receipt database: in-memory SQLite, or, for [`Db::Postgres`], a fresh
+//! schema of its own in the PostgreSQL database `DATABASE_URL` names (so tests running in
+//! parallel never see each other's receipts), dropped again when the app is.
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Once, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::Router;
-use canenrich_server::cli::Options;
+use canenrich_server::cli::{Database, Options};
 use canenrich_server::{router, AppState, Shared};
 use tower::ServiceExt;
 
@@ -17,12 +21,122 @@ use tower::ServiceExt;
 pub struct App {
     pub router: Router,
     pub state: Shared,
+    /// The PostgreSQL schema this app owns, dropped with it.
+    schema: Option<Schema>,
 }
 
 /// A fresh app over the repository's `www/site`, a scratch dist with a few widget files, and an
 /// empty in-memory database.
 pub fn app() -> App {
     app_with(|_| {})
+}
+
+/// Which store a test runs against.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// In-memory SQLite.
+    Sqlite,
+    /// A fresh schema in the PostgreSQL database at this URL.
+    Postgres(String),
+}
+
+impl Db {
+    /// PostgreSQL at `DATABASE_URL`, or `None` (with a notice on stderr, once per test binary)
+    /// when it is not set.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
+            _ => {
+                static NOTICE: Once = Once::new();
+                NOTICE.call_once(|| {
+                    // Straight to stderr: the test harness captures println! of passing tests.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "note: DATABASE_URL is not set, so the postgres:: receipt tests pass without running"
+                    );
+                });
+                None
+            }
+        }
+    }
+
+    /// A fresh, empty app on this store.
+    pub fn app(&self) -> App {
+        match self {
+            Self::Sqlite => app(),
+            Self::Postgres(url) => {
+                let schema = Schema::create(url);
+                let url = schema.url();
+                let mut app = app_with(|options| options.database = Database::Postgres(url));
+                app.schema = Some(schema);
+                app
+            }
+        }
+    }
+}
+
+/// A PostgreSQL schema made for one app. The sync client must not run on the test's async
+/// runtime, so its statements run on a thread of their own.
+pub struct Schema {
+    base: String,
+    name: String,
+}
+
+impl Schema {
+    /// Creates an empty schema with a name unique to this process and call.
+    pub fn create(base: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "canenrich_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        run_sql(
+            base,
+            format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"),
+        );
+        Self {
+            base: base.to_owned(),
+            name,
+        }
+    }
+
+    /// The schema's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `DATABASE_URL` with this schema first on the search path.
+    pub fn url(&self) -> String {
+        let separator = if self.base.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{separator}options=-c%20search_path%3D{}",
+            self.base, self.name
+        )
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        run_sql(
+            &self.base,
+            format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+        );
+    }
+}
+
+/// Runs `sql` on a new connection to `url`, on a thread without an async runtime.
+pub fn run_sql(url: &str, sql: String) {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)
+            .unwrap_or_else(|err| panic!("connecting to DATABASE_URL: {err}"));
+        client
+            .batch_execute(&sql)
+            .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    })
+    .join()
+    .expect("the SQL thread");
 }
 
 /// Like [`app`], with `adjust` applied to the options first (a rate limit, CORS origins, a
@@ -33,7 +147,7 @@ pub fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
     let mut options = Options {
         dist,
         www: manifest.join("../www/site"),
-        db: PathBuf::from(":memory:"),
+        database: Database::Sqlite(PathBuf::from(":memory:")),
         ..Options::default()
     };
     adjust(&mut options);
@@ -41,6 +155,7 @@ pub fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
     App {
         router: router(state.clone()),
         state,
+        schema: None,
     }
 }
 
