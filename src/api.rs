@@ -15,6 +15,7 @@ use crate::events;
 use crate::i18n::{self, Texts};
 use crate::model::{Choice, Method, View};
 use crate::runtime;
+#[cfg(feature = "ui")]
 use crate::ui;
 
 const PREFIX: &str = "CanEnrich Consent:";
@@ -23,8 +24,10 @@ const PREFIX: &str = "CanEnrich Consent:";
 const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
-/// attributes: { lang, theme, position }, css }`; the inline config is read from the page. Resolves once the banner (if one is
-/// due) is rendered.
+/// attributes: { lang, theme, position, debug }, css, view, handover, upgrade }`; the inline
+/// config is read from the page. Resolves with `"ready"` once the banner (if one is due) is
+/// rendered — or, in the core build, with `"upgrade"` when a banner is due, which only the full
+/// build can draw (the core then has changed nothing but erasing refused data).
 #[wasm_bindgen]
 pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     // The inline config may follow the loader in the page: read it once the DOM is parsed.
@@ -38,22 +41,55 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
             (Config::builtin(), true)
         }
     };
-    let texts = load_texts(&config)?;
+    let texts = Rc::new(load_texts(&config)?);
     runtime::init(config.clone(), fail_closed);
     apply_test_override(&config);
-    let initial = runtime::snapshot().ok_or("the runtime did not start")?;
+    let view = match text_field(&options, "view").as_deref() {
+        Some("banner") => Some(View::Banner),
+        Some("preferences") => Some(View::Preferences),
+        _ => None,
+    };
+    if let Some(view) = view {
+        runtime::show(view);
+    }
     let css = text_field(&options, "css").unwrap_or_default();
     let sheet = web_sys::CssStyleSheet::new()?;
     sheet.replace_sync(&css)?;
-    let root = ui::host(&sheet, &texts)?;
-    let texts = Rc::new(texts);
-    runtime::present(texts.clone(), sheet);
+    if !draw(&options, Rc::new(config), texts.clone(), &sheet).await? {
+        return Ok(JsValue::from_str("upgrade"));
+    }
+    runtime::present(texts, sheet);
+    listen_for_settings_links()?;
+    runtime::watch()?;
+    let handover = Reflect::get(&options, &"handover".into()).is_ok_and(|v| v.is_truthy());
+    runtime::announce_loaded(!handover);
+    if !handover {
+        events::dispatch(
+            "ready",
+            &runtime::consent()
+                .map(|c| events::consent_object(&c).into())
+                .unwrap_or(JsValue::NULL),
+        );
+    }
+    Ok(JsValue::from_str("ready"))
+}
+
+/// Renders the Yew UI and waits for its first render. Always draws.
+#[cfg(feature = "ui")]
+async fn draw(
+    _options: &JsValue,
+    config: Rc<Config>,
+    texts: Rc<Texts>,
+    sheet: &web_sys::CssStyleSheet,
+) -> Result<bool, JsValue> {
+    let root = crate::host::open(sheet, &texts)?;
+    let initial = runtime::snapshot().ok_or("the runtime did not start")?;
     let mut resolve_rendered = None;
     let rendered = Promise::new(&mut |resolve, _| resolve_rendered = Some(resolve));
     ui::mount(
         root,
         ui::Setup {
-            config: Rc::new(config),
+            config,
             texts,
             on_choice: Rc::new(|choice| {
                 let _ = runtime::commit(choice);
@@ -70,16 +106,31 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     );
     // The app connects right after its first render: from then on the banner is on screen.
     JsFuture::from(rendered).await?;
-    listen_for_settings_links()?;
-    runtime::watch()?;
-    runtime::announce_loaded();
-    events::dispatch(
-        "ready",
-        &runtime::consent()
-            .map(|c| events::consent_object(&c).into())
-            .unwrap_or(JsValue::NULL),
-    );
-    Ok(JsValue::UNDEFINED)
+    Ok(true)
+}
+
+/// The core build: with a valid stored choice, draws only the "Cookie settings" button and
+/// hands over to the full UI (`options.upgrade`) when a banner or dialog must show. Without one,
+/// draws nothing and answers `false`.
+#[cfg(not(feature = "ui"))]
+async fn draw(
+    options: &JsValue,
+    config: Rc<Config>,
+    texts: Rc<Texts>,
+    sheet: &web_sys::CssStyleSheet,
+) -> Result<bool, JsValue> {
+    if runtime::snapshot().is_none_or(|s| s.view != View::Closed) {
+        return Ok(false);
+    }
+    let upgrade = Reflect::get(options, &"upgrade".into())?
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| "the loader gave no upgrade function")?;
+    runtime::set_upgrade(upgrade);
+    let root = crate::host::open(sheet, &texts)?;
+    if config.show_reopen_button {
+        crate::host::reopen_button(&root, &config, &texts, || runtime::show(View::Preferences))?;
+    }
+    Ok(true)
 }
 
 /// `getConsent()`: `null` before any choice, else the record.
@@ -160,6 +211,12 @@ pub fn get_state() -> JsValue {
     );
     let _ = Reflect::set(&state, &"held".into(), &JsValue::from(held as u32));
     state.into()
+}
+
+/// `stop()`: the loader hands the page over to another module (the full UI).
+#[wasm_bindgen]
+pub fn stop() {
+    runtime::stop();
 }
 
 /// `show()`: opens the banner.
@@ -345,7 +402,7 @@ fn listen_for_settings_links() -> Result<(), JsValue> {
                 .ok()
                 .flatten()
         });
-        if link.is_some() {
+        if link.is_some() && runtime::is_running() {
             event.prevent_default();
             runtime::show(View::Preferences);
         }

@@ -12,6 +12,8 @@ mod api;
 #[cfg(target_arch = "wasm32")]
 mod events;
 #[cfg(target_arch = "wasm32")]
-mod runtime;
+mod host;
 #[cfg(target_arch = "wasm32")]
+mod runtime;
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod ui;

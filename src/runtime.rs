@@ -37,6 +37,14 @@ struct Runtime {
     reported_leaks: BTreeSet<String>,
     /// Placeholders for gated frames, once the UI's texts and styles are known.
     embeds: Option<embed::Embeds>,
+    /// The loader's hand-over to the full UI (core build only).
+    upgrade: Option<js_sys::Function>,
+    /// Handed over to another module: this one does nothing more.
+    stopped: bool,
+    /// The sweep's interval, cleared on hand-over.
+    interval: Option<i32>,
+    /// The watcher of inserted elements, disconnected on hand-over.
+    observer: Option<web_sys::MutationObserver>,
 }
 
 thread_local! {
@@ -77,6 +85,10 @@ pub fn init(config: Config, fail_closed: bool) {
         release_again: false,
         reported_leaks: BTreeSet::new(),
         embeds: None,
+        upgrade: None,
+        stopped: false,
+        interval: None,
+        observer: None,
     };
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
     erase();
@@ -86,18 +98,24 @@ pub fn init(config: Config, fail_closed: bool) {
 /// cookies or storage written by anything (scripts, HTTP responses) for a refused category are
 /// erased within a second.
 pub fn watch() -> Result<(), JsValue> {
-    dom::watch(schedule_release)?;
+    let observer = dom::watch(schedule_release)?;
     let window = web_sys::window().ok_or("no window")?;
     let sweep = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
-        adopt_stored();
-        erase();
+        if is_running() {
+            adopt_stored();
+            erase();
+        }
     });
-    window.set_interval_with_callback_and_timeout_and_arguments_0(
+    let interval = window.set_interval_with_callback_and_timeout_and_arguments_0(
         wasm_bindgen::JsCast::unchecked_ref(sweep.as_ref()),
         1000,
     )?;
-    // The sweep runs as long as the page.
+    // The sweep runs as long as the page (or until a hand-over clears the interval).
     sweep.forget();
+    with(|rt| {
+        rt.interval = Some(interval);
+        rt.observer = Some(observer);
+    });
     Ok(())
 }
 
@@ -121,13 +139,13 @@ fn adopt_stored() {
             (Some(_), _) => View::Closed,
         };
         rt.consent = stored.clone();
-        Some((stored, changed, rt.notice()))
+        Some((stored, changed))
     })
     .flatten();
-    let Some((stored, changed, notice)) = outcome else {
+    let Some((stored, changed)) = outcome else {
         return;
     };
-    tell(Some(notice));
+    refresh();
     let survivors = erase();
     announce_mode();
     if let Some(consent) = &stored {
@@ -174,24 +192,86 @@ impl Runtime {
         }
     }
 
-    /// The UI and what to tell it, to be called once the runtime is no longer borrowed.
-    fn notice(&self) -> Option<(UiSink, Snapshot)> {
-        self.ui.clone().map(|ui| (ui, self.snapshot()))
+    /// What the screen needs now; acted on once the runtime is no longer borrowed.
+    fn surface(&self) -> Surface {
+        if self.stopped {
+            return Surface::Unchanged;
+        }
+        match (&self.ui, &self.upgrade) {
+            (Some(ui), _) => Surface::Tell(ui.clone(), self.snapshot()),
+            (None, Some(upgrade)) if self.view != View::Closed => {
+                Surface::Upgrade(upgrade.clone(), self.view)
+            }
+            _ => Surface::Unchanged,
+        }
     }
 }
 
-fn tell(notice: Option<Option<(UiSink, Snapshot)>>) {
-    if let Some((ui, snapshot)) = notice.flatten() {
-        ui(snapshot);
+/// What [`refresh`] does.
+enum Surface {
+    /// Tell the UI the new state.
+    Tell(UiSink, Snapshot),
+    /// The core build cannot draw this view: ask the loader for the full UI.
+    Upgrade(js_sys::Function, View),
+    /// Nothing to draw.
+    Unchanged,
+}
+
+/// Brings the screen in line with the state: tells the UI, or — in the core build, which has no
+/// banner or dialog — asks the loader to hand over to the full UI showing the view.
+fn refresh() {
+    match with(|rt| rt.surface()) {
+        Some(Surface::Tell(ui, snapshot)) => ui(snapshot),
+        Some(Surface::Upgrade(upgrade, view)) => {
+            let name = match view {
+                View::Banner => "banner",
+                View::Preferences => "preferences",
+                View::Closed => "closed",
+            };
+            if let Err(err) = upgrade.call1(&JsValue::NULL, &JsValue::from_str(name)) {
+                web_sys::console::error_2(
+                    &JsValue::from_str("CanEnrich Consent: could not load the preferences"),
+                    &err,
+                );
+            }
+        }
+        _ => {}
     }
 }
 
 /// Connects the UI; it is told the current state at once.
+#[cfg(feature = "ui")]
 pub fn connect(ui: UiSink) {
-    tell(with(|rt| {
-        rt.ui = Some(ui);
-        rt.notice()
-    }));
+    with(|rt| rt.ui = Some(ui));
+    refresh();
+}
+
+/// In the core build: the loader's function that replaces this module with the full UI.
+#[cfg(not(feature = "ui"))]
+pub fn set_upgrade(upgrade: js_sys::Function) {
+    with(|rt| rt.upgrade = Some(upgrade));
+}
+
+/// Whether this module is still the page's widget (not handed over to another).
+pub fn is_running() -> bool {
+    with(|rt| !rt.stopped).unwrap_or(false)
+}
+
+/// Hands over: stops sweeping, watching and drawing, so another module can take the page.
+pub fn stop() {
+    let handles = with(|rt| {
+        rt.stopped = true;
+        (rt.interval.take(), rt.observer.take())
+    });
+    if let Some((interval, observer)) = handles {
+        if let (Some(id), Some(window)) = (interval, web_sys::window()) {
+            window.clear_interval_with_handle(id);
+        }
+        if let Some(observer) = observer {
+            observer.disconnect();
+        }
+    }
+    crate::host::close();
 }
 
 /// Enables placeholders for gated frames (made with the UI's texts and stylesheet).
@@ -217,6 +297,7 @@ fn allow_category(category: String) {
 }
 
 /// What the UI shows now (the banner, the dialog or neither): the UI reports every change.
+#[cfg(feature = "ui")]
 pub fn viewed(view: View) {
     with(|rt| rt.view = view);
 }
@@ -257,10 +338,8 @@ pub fn consent() -> Option<Consent> {
 
 /// Opens `view` (or closes everything with [`View::Closed`]).
 pub fn show(view: View) {
-    tell(with(|rt| {
-        rt.view = view;
-        rt.notice()
-    }));
+    with(|rt| rt.view = view);
+    refresh();
 }
 
 /// Records `choice`: the one path every button and API call takes.
@@ -298,12 +377,12 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
         rt.consent = Some(consent.clone());
         rt.renewal = false;
         rt.view = View::Closed;
-        (consent, changed, rt.notice())
+        (consent, changed)
     });
-    let Some((consent, changed, notice)) = outcome else {
+    let Some((consent, changed)) = outcome else {
         return Err(JsValue::from_str("CanEnrich Consent has not started"));
     };
-    tell(Some(notice));
+    refresh();
     let survivors = erase();
     announce_mode();
     events::consent(&consent);
@@ -342,10 +421,10 @@ pub fn reset() {
         let changed = changed_categories(rt.consent.as_ref(), None, rt.config.category_names());
         rt.consent = None;
         rt.view = View::Banner;
-        (changed, rt.notice())
+        changed
     });
-    if let Some((changed, notice)) = outcome {
-        tell(Some(notice));
+    if let Some(changed) = outcome {
+        refresh();
         let survivors = erase();
         announce_mode();
         if !changed.is_empty() {
@@ -354,10 +433,11 @@ pub fn reset() {
     }
 }
 
-/// Announces a stored choice that was loaded at start-up and releases what it allows.
-pub fn announce_loaded() {
+/// Announces a stored choice that was loaded at start-up (the `canenrich:consent` event only when
+/// `with_event`: a hand-over does not announce twice) and releases what it allows.
+pub fn announce_loaded(with_event: bool) {
     announce_mode();
-    if let Some(consent) = consent() {
+    if let Some(consent) = consent().filter(|_| with_event) {
         events::consent(&consent);
     }
     schedule_release();
@@ -420,7 +500,9 @@ fn erase() -> plan::Erasure {
 /// arrive while a pass is waiting for a script.
 fn schedule_release() {
     let start = with(|rt| {
-        if rt.releasing {
+        if rt.stopped {
+            false
+        } else if rt.releasing {
             rt.release_again = true;
             false
         } else {

@@ -11,8 +11,9 @@
   var tag = d.currentScript;
   var base = new URL('.', (tag && tag.src) || d.baseURI).href;
   var zh = /^zh/i.test(d.documentElement.lang || '');
-  var engine = null; // the WebAssembly module, once instantiated
-  var started = null; // the same, once the widget has started
+  var engine = null; // the WebAssembly module being started or running (it decides the guards)
+  var active = null; // the module that has started and answers the API
+  var current = null; // promise of the module that takes the next action (changes on hand-over)
   var settle;
   var api;
 
@@ -25,14 +26,15 @@
     return ready;
   }
 
-  // Before start-up, reads answer "no consent" and actions wait for `ready`.
+  // Before start-up, reads answer "no consent" and actions wait for the widget; during a
+  // hand-over from the core to the full UI, actions wait for the full UI.
   function member(name, before) {
     return function () {
       var args = arguments;
-      if (started) return started[name].apply(null, args);
-      if (before !== undefined) return before;
-      return api.ready.then(function () {
-        return started[name].apply(null, args);
+      if (active && !upgrading) return active[name].apply(null, args);
+      if (before !== undefined) return active ? active[name].apply(null, args) : before;
+      return (current || api.ready).then(function (glue) {
+        return (glue && glue[name] ? glue : active)[name].apply(null, args);
       });
     };
   }
@@ -133,8 +135,8 @@
       },
       set: function (value) {
         value = String(value);
-        if (!started) queued.push(value);
-        else if (started.keepsCookie(value)) cookie.set.call(d, value);
+        if (!active) queued.push(value);
+        else if (active.keepsCookie(value)) cookie.set.call(d, value);
       }
     });
   }
@@ -155,6 +157,65 @@
   });
   if (tag && tag.hasAttribute('data-debug')) attributes.debug = 'true';
 
+  // A returning visitor (a consent cookie exists) gets the small core build, which has no banner
+  // or dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
+  var inputs = null;
+  var upgrading = false;
+
+  function instantiate(flavour, suffix) {
+    var name = flavour === 'core' ? 'canenrich_consent_core' : 'canenrich_consent';
+    return import(base + name + '.js' + suffix).then(function (glue) {
+      return glue.default({ module_or_path: base + name + '_bg.wasm' + suffix }).then(function () {
+        return glue;
+      });
+    });
+  }
+
+  function boot(flavour, suffix, extra) {
+    return Promise.all([instantiate(flavour, suffix), inputs]).then(function (loaded) {
+      var glue = loaded[0];
+      engine = glue;
+      var options = {
+        remote: loaded[1][0].text,
+        remoteError: loaded[1][0].error,
+        remoteSource: configUrl || undefined,
+        attributes: attributes,
+        css: loaded[1][1],
+        upgrade: upgrade
+      };
+      Object.keys(extra).forEach(function (key) {
+        options[key] = extra[key];
+      });
+      return glue.start(options).then(function (result) {
+        if (result === 'upgrade') return boot('full', suffix, {});
+        active = glue;
+        queued.forEach(function (value) {
+          if (glue.keepsCookie(value)) cookie.set.call(d, value);
+        });
+        queued = [];
+        return glue;
+      });
+    });
+  }
+
+  // Called by the core build when the banner or the preferences must show.
+  function upgrade(view) {
+    if (upgrading || !active) return;
+    upgrading = true;
+    var core = active;
+    core.stop();
+    current = boot('full', '', { view: view, handover: true }).then(
+      function (glue) {
+        upgrading = false;
+        return glue;
+      },
+      function (error) {
+        upgrading = false;
+        console.error('CanEnrich Consent could not load the preferences.', error);
+        return core;
+      });
+  }
+
   function load(attempt) {
     var suffix = attempt ? '?retry=' + attempt : '';
     var remote = configUrl
@@ -163,33 +224,15 @@
           function (error) { return { error: String((error && error.message) || error) }; })
       : Promise.resolve({});
     var css = fetchText(base + 'canenrich-consent.css').catch(function () { return ''; });
-    var wasm = import(base + 'canenrich_consent.js' + suffix).then(function (glue) {
-      return glue.default({ module_or_path: base + 'canenrich_consent_bg.wasm' + suffix }).then(function () {
-        engine = glue;
-        return glue;
-      });
-    });
-    Promise.all([wasm, remote, css])
-      .then(function (loaded) {
-        var glue = loaded[0];
-        return glue
-          .start({
-            remote: loaded[1].text,
-            remoteError: loaded[1].error,
-            remoteSource: configUrl || undefined,
-            attributes: attributes,
-            css: loaded[2]
-          })
-          .then(function () {
-            started = glue;
-            queued.forEach(function (value) {
-              if (glue.keepsCookie(value)) cookie.set.call(d, value);
-            });
-            queued = [];
-            settle.resolve(api);
-          });
-      })
-      .catch(function (error) {
+    inputs = Promise.all([remote, css]);
+    var jar = cookie && cookie.get ? cookie.get.call(d) : d.cookie;
+    var returning = /(?:^|;\s*)canenrich_consent=/.test(jar);
+    current = boot(returning ? 'core' : 'full', suffix, {});
+    current.then(
+      function () {
+        settle.resolve(api);
+      },
+      function (error) {
         console.error('CanEnrich Consent could not start; optional cookies and tags stay blocked.', error);
         settle.reject(error);
         notice(attempt, error);

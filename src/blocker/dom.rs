@@ -75,8 +75,8 @@ pub async fn release(consent: Option<&Consent>) -> Vec<String> {
 
 /// Calls `on_held` whenever elements that the blocker holds are added to the document, so tags
 /// inserted later (by an SPA or another script) are released like static ones, without a re-scan
-/// call. The observer lives as long as the page.
-pub fn watch(on_held: impl Fn() + 'static) -> Result<(), JsValue> {
+/// call. Returns the observer, to disconnect on hand-over.
+pub fn watch(on_held: impl Fn() + 'static) -> Result<MutationObserver, JsValue> {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
@@ -101,8 +101,9 @@ pub fn watch(on_held: impl Fn() + 'static) -> Result<(), JsValue> {
     init.set_child_list(true);
     init.set_subtree(true);
     observer.observe_with_options(&root, &init)?;
+    // The callback must outlive the observer, which lives as long as the page or this module.
     callback.forget();
-    Ok(())
+    Ok(observer)
 }
 
 /// Descriptions of the elements still held on the page (`script[analytics] /a.js`).

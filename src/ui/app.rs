@@ -131,7 +131,7 @@ pub fn App(props: &AppProps) -> Html {
                 <button ref={reopen_ref} type="button" class="cc-reopen" data-testid="reopen"
                     aria-label={texts.reopen.clone()} title={texts.reopen.clone()} onclick={reopen}>
                     <svg class="cc-reopen-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-                        <path d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5Zm-4.5 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm5-1a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3ZM9 6.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Z" />
+                        <path d={crate::host::COOKIE_ICON} />
                     </svg>
                 </button>
             }

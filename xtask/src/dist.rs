@@ -1,4 +1,5 @@
-//! Building `dist/`: the self-contained folder a site owner copies to `/consent/`.
+//! Building `dist/`: the self-contained folder a site owner copies to `/consent/`, which is also
+//! the npm package `@canenrich/consent` (types, config schema, precompressed `.br`/`.gz` files).
 
 use std::fs;
 use std::io::Write;
@@ -11,13 +12,28 @@ use crate::tools;
 const WASM_PKG: &str = "target/wasm-pkg";
 /// wasm-pack's `--out-name`: file stem of the JS glue and the `.wasm`.
 const OUT_NAME: &str = "canenrich_consent";
+/// Where the core build (no Yew UI: what a returning visitor loads) is written.
+const CORE_PKG: &str = "target/wasm-pkg-core";
+/// File stem of the core build.
+const CORE_NAME: &str = "canenrich_consent_core";
 
-/// Builds the widget with wasm-pack and assembles `dist/` from scratch, then prints its sizes.
+/// Name of the npm package `dist/` is.
+const PACKAGE_NAME: &str = "@canenrich/consent";
+/// The TypeScript declarations of the config, the record, the API and the events.
+const TYPES: &str = "canenrich-consent.d.ts";
+/// The JSON Schema of the config.
+const SCHEMA: &str = "config.schema.json";
+
+/// Builds the widget with wasm-pack and assembles `dist/` from scratch (with `package.json` and a
+/// `.br` and `.gz` next to every file a browser loads), then prints its sizes.
 pub fn dist(sh: &Shell) -> Result<(), String> {
     let root = &sh.root;
     let loader = root.join("www").join("canenrich-consent.js");
     let css = root.join("styles").join("widget.css");
-    require(&[&loader, &css])?;
+    let types = root.join("www").join("types").join(TYPES);
+    require(&[&loader, &css, &types])?;
+    let manifest = fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
 
     tools::ensure_build_tools(sh)?;
     let pkg = root.join(WASM_PKG);
@@ -36,6 +52,25 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     let glue = pkg.join(format!("{OUT_NAME}.js"));
     let wasm = pkg.join(format!("{OUT_NAME}_bg.wasm"));
     require(&[&glue, &wasm])?;
+    let core_pkg = root.join(CORE_PKG);
+    remove_dir(&core_pkg)?;
+    sh.run(sh.cmd("wasm-pack").args([
+        "build",
+        "--target",
+        "web",
+        "--release",
+        "--no-typescript",
+        "--no-pack",
+        "--out-dir",
+        CORE_PKG,
+        "--out-name",
+        CORE_NAME,
+        "--",
+        "--no-default-features",
+    ]))?;
+    let core_glue = core_pkg.join(format!("{CORE_NAME}.js"));
+    let core_wasm = core_pkg.join(format!("{CORE_NAME}_bg.wasm"));
+    require(&[&core_glue, &core_wasm])?;
 
     let dist = root.join("dist");
     remove_dir(&dist)?;
@@ -43,6 +78,8 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     copy(&loader, &dist.join("canenrich-consent.js"))?;
     copy(&glue, &dist.join(format!("{OUT_NAME}.js")))?;
     copy(&wasm, &dist.join(format!("{OUT_NAME}_bg.wasm")))?;
+    copy(&core_glue, &dist.join(format!("{CORE_NAME}.js")))?;
+    copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
     copy(&css, &dist.join("canenrich-consent.css"))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
     // from here, so dist/ is incomplete without it.
@@ -50,14 +87,172 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     if snippets.is_dir() {
         copy_dir(&snippets, &dist.join("snippets"))?;
     }
-    let config = dist.join("config.json");
-    let mut json = canenrich_consent::config::builtin_json();
+    copy(&types, &dist.join(TYPES))?;
+    write_json(
+        &dist.join("config.json"),
+        canenrich_consent::config::builtin_json(),
+    )?;
+    write_json(&dist.join(SCHEMA), canenrich_consent::config::schema_json())?;
+
+    // Listed before package.json exists: it is for npm, not for browsers, so it stays plain.
+    let originals = files(&dist)?;
+    let compressed: Vec<&PathBuf> = originals.iter().filter(|p| is_precompressed(p)).collect();
+    let mut listed: Vec<String> = originals.iter().map(|path| relative(&dist, path)).collect();
+    for path in &compressed {
+        let name = relative(&dist, path);
+        listed.extend([format!("{name}.br"), format!("{name}.gz")]);
+    }
+    listed.push("package.json".into());
+    listed.sort();
+    write_json(
+        &dist.join("package.json"),
+        package_json(&manifest, &listed)?,
+    )?;
+    for path in compressed {
+        precompress(path)?;
+    }
+
+    print_sizes(&dist)
+}
+
+/// Whether a browser loads the file, so a static host should find it precompressed next to it.
+fn is_precompressed(path: &Path) -> bool {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    matches!(extension, "js" | "wasm" | "css" | "json")
+}
+
+/// Writes `<file>.br` (brotli -q 11) and `<file>.gz` (gzip -9) next to `path`.
+fn precompress(path: &Path) -> Result<(), String> {
+    let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    for (extension, packed) in [("br", brotli(&bytes)?), ("gz", gzip(&bytes)?)] {
+        let target = sibling(path, extension);
+        fs::write(&target, packed)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// `path` with `.extension` appended (`a.js` → `a.js.br`).
+fn sibling(path: &Path, extension: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{extension}"));
+    PathBuf::from(name)
+}
+
+/// `dist/package.json`: name, version, description and license from the root `Cargo.toml`;
+/// `files` is every file of the package.
+fn package_json(manifest: &str, files: &[String]) -> Result<String, String> {
+    let field = |key: &str| {
+        package_field(manifest, key).ok_or(format!("Cargo.toml has no [package] {key}"))
+    };
+    let package = Package {
+        name: PACKAGE_NAME,
+        version: field("version")?,
+        description: field("description")?,
+        license: field("license")?,
+        keywords: &[
+            "cookie-consent",
+            "gdpr",
+            "consent",
+            "cookies",
+            "webassembly",
+        ],
+        main: "canenrich-consent.js",
+        types: TYPES,
+        exports: Exports {
+            root: Entry {
+                types: format!("./{TYPES}"),
+                default: "./canenrich-consent.js",
+            },
+            schema: format!("./{SCHEMA}"),
+            config: "./config.json",
+            css: "./canenrich-consent.css",
+            package: "./package.json",
+        },
+        files,
+        side_effects: true,
+    };
+    serde_json::to_string_pretty(&package).map_err(|e| format!("package.json: {e}"))
+}
+
+/// `package.json`, fields in the order npm writes them.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Package<'a> {
+    name: &'a str,
+    version: String,
+    description: String,
+    license: String,
+    keywords: &'a [&'a str],
+    main: &'a str,
+    types: &'a str,
+    exports: Exports<'a>,
+    files: &'a [String],
+    /// Importing the loader creates `window.CanEnrichConsent`: bundlers must keep it.
+    side_effects: bool,
+}
+
+/// `exports`: the loader (with its types) and the JSON and CSS files.
+#[derive(serde::Serialize)]
+struct Exports<'a> {
+    #[serde(rename = ".")]
+    root: Entry<'a>,
+    #[serde(rename = "./config.schema.json")]
+    schema: String,
+    #[serde(rename = "./config.json")]
+    config: &'a str,
+    #[serde(rename = "./canenrich-consent.css")]
+    css: &'a str,
+    #[serde(rename = "./package.json")]
+    package: &'a str,
+}
+
+/// A conditional export. TypeScript takes the first condition that matches, so `types` comes
+/// before `default`.
+#[derive(serde::Serialize)]
+struct Entry<'a> {
+    types: String,
+    default: &'a str,
+}
+
+/// A `key = "value"` string of the `[package]` table of a Cargo manifest.
+fn package_field(manifest: &str, key: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        if in_package && name.trim() == key {
+            let value = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+            return Some(value.replace("\\\"", "\""));
+        }
+    }
+    None
+}
+
+/// Writes JSON text with a final newline.
+fn write_json(path: &Path, mut json: String) -> Result<(), String> {
     if !json.ends_with('\n') {
         json.push('\n');
     }
-    fs::write(&config, json).map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+    fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
 
-    print_sizes(&dist)
+/// `path` relative to `dir`, with `/` separators (as npm and URLs write it).
+fn relative(dir: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(dir).unwrap_or(path);
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
 }
 
 fn require(paths: &[&Path]) -> Result<(), String> {
@@ -125,13 +320,28 @@ fn files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(found)
 }
 
-/// Raw, gzip (-9) and brotli (-q 11) sizes of each file, as a static host would serve them.
+/// Raw, gzip (-9) and brotli (-q 11) sizes of each file, as a static host would serve them (the
+/// `.br` and `.gz` files themselves are the sizes of the file they sit next to).
 fn print_sizes(dist: &Path) -> Result<(), String> {
     let mut rows = Vec::new();
     let mut total = [0; 3];
     for path in files(dist)? {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if matches!(extension, "br" | "gz") {
+            continue;
+        }
         let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let sizes = [bytes.len(), gzip_len(&bytes)?, brotli_len(&bytes)?];
+        // The precompressed file when there is one, else what a host compressing on the fly sends.
+        let packed = |extension, compress: fn(&[u8]) -> Result<Vec<u8>, String>| match fs::metadata(
+            sibling(&path, extension),
+        ) {
+            Ok(metadata) => Ok(metadata.len() as usize),
+            Err(_) => compress(&bytes).map(|out| out.len()),
+        };
+        let sizes = [bytes.len(), packed("gz", gzip)?, packed("br", brotli)?];
         for (sum, size) in total.iter_mut().zip(sizes) {
             *sum += size;
         }
@@ -160,16 +370,17 @@ fn print_sizes(dist: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
+/// `bytes` compressed with gzip -9.
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder
         .write_all(bytes)
         .and_then(|()| encoder.finish())
-        .map(|out| out.len())
         .map_err(|e| format!("gzip failed: {e}"))
 }
 
-fn brotli_len(bytes: &[u8]) -> Result<usize, String> {
+/// `bytes` compressed with brotli -q 11 (window 22, brotli's default).
+fn brotli(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
@@ -178,7 +389,7 @@ fn brotli_len(bytes: &[u8]) -> Result<usize, String> {
             .and_then(|()| writer.flush())
             .map_err(|e| format!("brotli failed: {e}"))?;
     }
-    Ok(out.len())
+    Ok(out)
 }
 
 /// `225443` → `"225,443"`.
@@ -210,7 +421,41 @@ mod tests {
     #[test]
     fn compressed_sizes_are_smaller_for_repetitive_text() {
         let text = "cookie consent ".repeat(200);
-        assert!(gzip_len(text.as_bytes()).unwrap() < text.len() / 10);
-        assert!(brotli_len(text.as_bytes()).unwrap() < text.len() / 10);
+        assert!(gzip(text.as_bytes()).unwrap().len() < text.len() / 10);
+        assert!(brotli(text.as_bytes()).unwrap().len() < text.len() / 10);
+    }
+
+    #[test]
+    fn the_package_version_comes_from_the_root_manifest() {
+        let manifest =
+            "[package]\nname = \"w\"\nversion = \"1.2.3\"\n\n[dependencies]\nversion = \"9\"\n";
+        assert_eq!(package_field(manifest, "version").as_deref(), Some("1.2.3"));
+        assert_eq!(package_field(manifest, "license"), None);
+        let json = package_json(
+            "[package]\nversion = \"1.2.3\"\ndescription = \"d\"\nlicense = \"MIT\"\n",
+            &["a.js".into()],
+        )
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json["name"], "@canenrich/consent");
+        assert_eq!(json["version"], "1.2.3");
+        assert_eq!(json["types"], TYPES);
+        assert_eq!(json["files"], serde_json::json!(["a.js"]));
+    }
+
+    #[test]
+    fn only_what_a_browser_loads_is_precompressed() {
+        for name in [
+            "a.js",
+            "a_bg.wasm",
+            "a.css",
+            "config.json",
+            "snippets/x/y.js",
+        ] {
+            assert!(is_precompressed(Path::new(name)), "{name}");
+        }
+        for name in ["a.d.ts", "a.js.br", "a.js.gz", "README"] {
+            assert!(!is_precompressed(Path::new(name)), "{name}");
+        }
     }
 }

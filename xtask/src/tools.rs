@@ -2,7 +2,7 @@
 //! installs only what is missing or at the wrong version.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::shell::Shell;
@@ -178,6 +178,54 @@ fn ensure_chromium(sh: &Shell) -> Result<(), String> {
         "brotli",
         "fonts-wqy-microhei",
     ])
+}
+
+/// Debian's PostgreSQL server binaries for the "PostgreSQL receipts" step: the `bin` directory
+/// of the newest `/usr/lib/postgresql/<major>`, installed with apt-get if there is none.
+pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {
+    if let Some(bin) = postgres_bin() {
+        println!("ok: PostgreSQL server binaries in {}", bin.display());
+        return Ok(bin);
+    }
+    println!("installing postgresql with apt-get");
+    let apt = |args: &[&str]| {
+        let mut cmd = if is_root(sh) {
+            sh.cmd("apt-get")
+        } else {
+            let mut sudo = sh.cmd("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        sh.run(&mut cmd)
+    };
+    apt(&["update"])?;
+    apt(&["install", "-y", "postgresql"])?;
+    postgres_bin().ok_or_else(|| {
+        "apt-get installed postgresql, but no /usr/lib/postgresql/*/bin/postgres exists".to_owned()
+    })
+}
+
+/// The newest `/usr/lib/postgresql/<major>/bin` that holds `postgres`, `initdb` and `pg_ctl`.
+fn postgres_bin() -> Option<PathBuf> {
+    fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let major: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            ["postgres", "initdb", "pg_ctl"]
+                .iter()
+                .all(|tool| bin.join(tool).exists())
+                .then_some((major, bin))
+        })
+        .max_by_key(|(major, _)| *major)
+        .map(|(_, bin)| bin)
+}
+
+/// Whether this process runs as root.
+pub fn is_root(sh: &Shell) -> bool {
+    sh.probe("id", &["-u"]).as_deref() == Some("0")
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
