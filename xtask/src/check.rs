@@ -8,6 +8,19 @@ use std::time::{Duration, Instant};
 use crate::shell::Shell;
 use crate::{dist, server, tools};
 
+/// `--target` argument for the browser builds.
+const WASM32: &str = "--target=wasm32-unknown-unknown";
+
+/// `cargo clippy <args> -- -D warnings`.
+fn clippy(sh: &Shell, args: &[&str]) -> Result<(), String> {
+    sh.run(
+        sh.cargo()
+            .arg("clippy")
+            .args(args)
+            .args(["--", "-D", "warnings"]),
+    )
+}
+
 /// Runs the whole test command; `Err` names the step that failed.
 pub fn test(sh: &Shell) -> Result<(), String> {
     let mut steps = Steps::default();
@@ -22,42 +35,23 @@ fn run_steps(sh: &Shell, steps: &mut Steps) -> Result<(), String> {
         sh.run(sh.cargo().args(["fmt", "--all", "--check"]))
     })?;
     steps.run("clippy (host)", || {
-        sh.run(sh.cargo().args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        clippy(sh, &["--workspace", "--all-targets"])
     })?;
     steps.run("clippy (wasm32)", || {
-        sh.run(sh.cargo().args([
-            "clippy",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "canenrich-consent",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        clippy(sh, &[WASM32, "-p", "canenrich-consent", "--all-targets"])
     })?;
     // The core build (what a returning visitor loads) compiles without the Yew UI.
     steps.run("clippy (wasm32 core)", || {
-        sh.run(sh.cargo().args([
-            "clippy",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "canenrich-consent",
-            "--no-default-features",
-            "--lib",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        clippy(
+            sh,
+            &[
+                WASM32,
+                "-p",
+                "canenrich-consent",
+                "--no-default-features",
+                "--lib",
+            ],
+        )
     })?;
     steps.run("host tests", || {
         sh.run(sh.cargo().args(["test", "--workspace"]))

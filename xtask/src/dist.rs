@@ -24,6 +24,21 @@ const TYPES: &str = "canenrich-consent.d.ts";
 /// The JSON Schema of the config.
 const SCHEMA: &str = "config.schema.json";
 
+/// `wasm-pack build --target web --release` into `out_dir` as `out_name`, with `extra` arguments.
+fn wasm_pack_build(
+    sh: &Shell,
+    out_dir: &str,
+    out_name: &str,
+    extra: &[&str],
+) -> Result<(), String> {
+    sh.run(
+        sh.cmd("wasm-pack")
+            .args(["build", "--target", "web", "--release", "--no-typescript"])
+            .args(["--out-dir", out_dir, "--out-name", out_name])
+            .args(extra),
+    )
+}
+
 /// Builds the widget with wasm-pack and assembles `dist/` from scratch (with `package.json` and a
 /// `.br` and `.gz` next to every file a browser loads), then prints its sizes.
 pub fn dist(sh: &Shell) -> Result<(), String> {
@@ -38,36 +53,18 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     tools::ensure_build_tools(sh)?;
     let pkg = root.join(WASM_PKG);
     remove_dir(&pkg)?;
-    sh.run(sh.cmd("wasm-pack").args([
-        "build",
-        "--target",
-        "web",
-        "--release",
-        "--no-typescript",
-        "--out-dir",
-        WASM_PKG,
-        "--out-name",
-        OUT_NAME,
-    ]))?;
+    wasm_pack_build(sh, WASM_PKG, OUT_NAME, &[])?;
     let glue = pkg.join(format!("{OUT_NAME}.js"));
     let wasm = pkg.join(format!("{OUT_NAME}_bg.wasm"));
     require(&[&glue, &wasm])?;
     let core_pkg = root.join(CORE_PKG);
     remove_dir(&core_pkg)?;
-    sh.run(sh.cmd("wasm-pack").args([
-        "build",
-        "--target",
-        "web",
-        "--release",
-        "--no-typescript",
-        "--no-pack",
-        "--out-dir",
+    wasm_pack_build(
+        sh,
         CORE_PKG,
-        "--out-name",
         CORE_NAME,
-        "--",
-        "--no-default-features",
-    ]))?;
+        &["--no-pack", "--", "--no-default-features"],
+    )?;
     let core_glue = core_pkg.join(format!("{CORE_NAME}.js"));
     let core_wasm = core_pkg.join(format!("{CORE_NAME}_bg.wasm"));
     require(&[&core_glue, &core_wasm])?;

@@ -156,38 +156,20 @@ fn ensure_chromium(sh: &Shell) -> Result<(), String> {
         println!("ok: {CHROMIUM}, {CHROMEDRIVER} and a CJK font are installed");
         return Ok(());
     }
-    println!("installing chromium, chromium-driver, brotli and fonts-wqy-microhei with apt-get");
-    let as_root = sh.probe("id", &["-u"]).as_deref() == Some("0");
-    let apt = |args: &[&str]| {
-        let mut cmd = if as_root {
-            sh.cmd("apt-get")
-        } else {
-            let mut sudo = sh.cmd("sudo");
-            sudo.arg("apt-get");
-            sudo
-        };
-        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        sh.run(&mut cmd)
-    };
-    apt(&["update"])?;
-    apt(&[
-        "install",
-        "-y",
-        "chromium",
-        "chromium-driver",
-        "brotli",
-        "fonts-wqy-microhei",
-    ])
+    apt_install(
+        sh,
+        &[
+            "chromium",
+            "chromium-driver",
+            "brotli",
+            "fonts-wqy-microhei",
+        ],
+    )
 }
 
-/// Debian's PostgreSQL server binaries for the "PostgreSQL receipts" step: the `bin` directory
-/// of the newest `/usr/lib/postgresql/<major>`, installed with apt-get if there is none.
-pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {
-    if let Some(bin) = postgres_bin() {
-        println!("ok: PostgreSQL server binaries in {}", bin.display());
-        return Ok(bin);
-    }
-    println!("installing postgresql with apt-get");
+/// `apt-get update && apt-get install -y <packages>` (through sudo unless root).
+fn apt_install(sh: &Shell, packages: &[&str]) -> Result<(), String> {
+    println!("installing {} with apt-get", packages.join(", "));
     let apt = |args: &[&str]| {
         let mut cmd = if is_root(sh) {
             sh.cmd("apt-get")
@@ -200,7 +182,17 @@ pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {
         sh.run(&mut cmd)
     };
     apt(&["update"])?;
-    apt(&["install", "-y", "postgresql"])?;
+    apt(&[&["install", "-y"][..], packages].concat())
+}
+
+/// Debian's PostgreSQL server binaries for the "PostgreSQL receipts" step: the `bin` directory
+/// of the newest `/usr/lib/postgresql/<major>`, installed with apt-get if there is none.
+pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {
+    if let Some(bin) = postgres_bin() {
+        println!("ok: PostgreSQL server binaries in {}", bin.display());
+        return Ok(bin);
+    }
+    apt_install(sh, &["postgresql"])?;
     postgres_bin().ok_or_else(|| {
         "apt-get installed postgresql, but no /usr/lib/postgresql/*/bin/postgres exists".to_owned()
     })
