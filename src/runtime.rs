@@ -466,6 +466,11 @@ fn erase() -> plan::Erasure {
                 .iter()
                 .map(|n| format!("cookie {n}"))
                 .chain(found.storage.iter().map(|k| format!("storage key {k}")))
+                .chain(
+                    dom::requests()
+                        .into_iter()
+                        .map(|r| format!("request ({r})")),
+                )
             {
                 if rt.reported_leaks.insert(name.clone()) {
                     leaks.push(name);
@@ -484,7 +489,7 @@ fn erase() -> plan::Erasure {
     }
     for leak in leaks {
         debug(&format!(
-            "pre-consent leak: {leak} is on the page before any choice and no category lists it"
+            "pre-consent leak: {leak} appeared before any choice (no category lists it; check it is essential)"
         ));
     }
     if !survivors.is_empty() {

@@ -215,6 +215,22 @@ fn settled(script: &HtmlScriptElement) -> Promise {
     })
 }
 
+/// `"initiator url"` of every resource request the page has made so far that
+/// `plan::is_reportable_request` keeps (from the Resource Timing buffer).
+pub fn requests() -> Vec<String> {
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
+        return Vec::new();
+    };
+    performance
+        .get_entries_by_type("resource")
+        .iter()
+        .filter_map(|entry| entry.dyn_into::<web_sys::PerformanceResourceTiming>().ok())
+        .map(|entry| (entry.initiator_type(), entry.name()))
+        .filter(|(initiator, url)| plan::is_reportable_request(initiator, url))
+        .map(|(initiator, url)| format!("{initiator} {url}"))
+        .collect()
+}
+
 /// The page's cookie names and storage keys.
 pub fn present(cookies: &CookieStore) -> (Vec<String>, Vec<String>) {
     let keys = storages().iter().flat_map(storage_keys).collect();

@@ -124,6 +124,19 @@ pub fn leaks(config: &Config, cookies: &[String], storage: &[String]) -> Erasure
     }
 }
 
+/// Whether a request the page made before any choice is worth reporting as a possible leak: a
+/// script, image, frame, beacon or XHR/fetch that is not the widget's own file. Stylesheets and
+/// fonts are left out: they rarely track and would drown the report.
+pub fn is_reportable_request(initiator: &str, url: &str) -> bool {
+    let own = ["canenrich-consent", "canenrich_consent"]
+        .iter()
+        .any(|name| url.contains(name));
+    !own && matches!(
+        initiator,
+        "script" | "img" | "image" | "iframe" | "beacon" | "fetch" | "xmlhttprequest" | "other"
+    )
+}
+
 /// Cookies the widget itself writes; they are never blocked or erased.
 pub const OWN_COOKIE_PREFIX: &str = "canenrich_";
 
@@ -316,6 +329,18 @@ mod tests {
         let all = consent(&["analytics", "marketing", "personalization"]);
         assert!(keeps_cookie(&config, Some(&all), "unlisted"));
         assert!(keeps_cookie(&config, Some(&all), "mk_id"));
+    }
+
+    #[test]
+    fn tracker_like_requests_are_reported_but_not_the_widget_or_stylesheets() {
+        assert!(is_reportable_request("script", "https://t.example/a.js"));
+        assert!(is_reportable_request("img", "/pixel.gif?x=1"));
+        assert!(!is_reportable_request(
+            "script",
+            "/consent/canenrich_consent_core.js"
+        ));
+        assert!(!is_reportable_request("link", "/site.css"));
+        assert!(!is_reportable_request("css", "/font.woff2"));
     }
 
     #[test]

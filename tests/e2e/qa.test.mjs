@@ -210,3 +210,20 @@ test('automation changes nothing: navigator.webdriver is true and the banner sho
   assert.ok(state.held > 0, 'the tags are held, not skipped');
   await site.assertNoPageErrors();
 });
+
+test('debug mode reports a request an untagged script makes before any choice', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await rewriteConfig({ debug: true });
+  const messages = recordConsole();
+  const page = await site.openPage('/');
+  await banner(page).waitFor();
+  await page.evaluate(() => fetch('/demo/pixel.gif?untagged=1'));
+  const line = await eventually('a pre-consent leak line for the request', () =>
+    debugLines(messages).find((text) => /pre-consent leak: request \(fetch .*untagged=1/.test(text)),
+  );
+  assert.match(line, /before any choice/);
+  assert.ok(
+    !debugLines(messages).some((text) => /pre-consent leak: request .*canenrich_consent/.test(text)),
+    'the widget\'s own files are not reported',
+  );
+  await site.assertNoPageErrors();
+});
