@@ -84,3 +84,28 @@ test('Google Consent Mode starts all denied and is updated on every choice and l
   assert.equal(reloaded.at(-1).state.analytics_storage, 'granted');
   await site.assertNoPageErrors();
 });
+
+test('data-consent-regions scopes the denied Consent Mode default to those regions', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await site.context.route(site.url('/'), async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace(
+      '<script src="/consent/canenrich-consent.js"',
+      '<script data-consent-regions="es, FR, nonsense" data-consent-wait="800" src="/consent/canenrich-consent.js"',
+    );
+    await route.fulfill({ response, body });
+  });
+  const page = await site.openPage('/');
+  const defaults = await page.evaluate(() =>
+    (window.dataLayer ?? [])
+      .map((entry) => Array.from(entry))
+      .filter((entry) => entry[0] === 'consent' && entry[1] === 'default')
+      .map((entry) => entry[2]),
+  );
+  assert.equal(defaults.length, 2);
+  assert.deepEqual(defaults[0].region, ['ES', 'FR']);
+  assert.equal(defaults[0].ad_storage, 'denied');
+  assert.equal(defaults[0].wait_for_update, 800);
+  assert.equal(defaults[1].region, undefined);
+  assert.equal(defaults[1].analytics_storage, 'granted', 'elsewhere the site owner grants by default');
+  await site.assertNoPageErrors();
+});
