@@ -31,8 +31,9 @@ pub fn consent_object(consent: &Consent) -> Object {
 }
 
 /// Sends `gtag('consent', 'update', …)` for Google Consent Mode v2 (the loader defines `gtag`
-/// and the all-denied default before any tag runs).
-pub fn consent_mode(consent: Option<&Consent>) {
+/// and the all-denied default before any tag runs), each type granted as the config's `mapping`
+/// says.
+pub fn consent_mode(mapping: &[(String, Vec<String>)], consent: Option<&Consent>) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -43,7 +44,7 @@ pub fn consent_mode(consent: Option<&Consent>) {
         return;
     };
     let state = Object::new();
-    for (kind, granted) in crate::model::consent_mode(consent) {
+    for (kind, granted) in crate::model::consent_mode(mapping, consent) {
         let value = if granted { "granted" } else { "denied" };
         let _ = Reflect::set(&state, &JsValue::from_str(kind), &JsValue::from_str(value));
     }

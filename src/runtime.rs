@@ -446,8 +446,10 @@ pub fn announce_loaded(with_event: bool) {
 /// Tells Google Consent Mode what the current choice grants (nothing optional while
 /// fail-closed).
 fn announce_mode() {
-    if let Some(released) = with(|rt| rt.released().cloned()) {
-        events::consent_mode(released.as_ref());
+    if let Some((mapping, released)) =
+        with(|rt| (rt.config.consent_mode.clone(), rt.released().cloned()))
+    {
+        events::consent_mode(&mapping, released.as_ref());
     }
 }
 

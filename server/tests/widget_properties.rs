@@ -135,6 +135,7 @@ fn category_file() -> impl Strategy<Value = Option<CategoryFile>> {
                 cookies,
                 storage,
                 gpc,
+                ..CategoryFile::default()
             }),
     )
 }

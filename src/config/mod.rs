@@ -2,12 +2,16 @@
 //! built-in CanEnrich defaults, merging of the config sources, and validation errors that name the
 //! offending field. Pure: the JSON text is handed in by the loader.
 
+mod defaults;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{codec::is_category_name, Consent, Millis, NECESSARY};
+use crate::model::{
+    codec::is_category_name, default_consent_mode, Consent, ConsentModeMap, Millis, NECESSARY,
+};
 
 /// Colour scheme of the widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -111,6 +115,11 @@ pub struct ConfigFile {
     /// Categories by name, merged over the defaults; `null` removes a default category.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<BTreeMap<String, Option<CategoryFile>>>,
+    /// Google Consent Mode v2: for each consent type (`ad_storage`, `analytics_storage`, …), the
+    /// categories any one of which grants it (`necessary`: always granted; `[]`: never). Types not
+    /// named keep their default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_mode: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// One category in the JSON config.
@@ -134,6 +143,44 @@ pub struct CategoryFile {
     /// always is).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpc: Option<bool>,
+    /// The services that use this category, listed with their cookies in the preferences dialog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<Service>>,
+}
+
+/// A service (a tool or partner) that sets cookies under a category, as the preferences dialog
+/// lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Service {
+    /// The service's name, as a visitor would recognise it.
+    pub name: String,
+    /// Who runs it (the company that receives the data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// What it is used for, in one sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// The provider's privacy policy: an `http(s)` URL or a path on this site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_policy_url: Option<String>,
+    /// The cookies it sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<ServiceCookie>,
+}
+
+/// One cookie a [`Service`] sets, as a row of the cookie table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceCookie {
+    /// The cookie's name (or name pattern, such as `_ga_*`).
+    pub name: String,
+    /// How long it is kept, as a visitor reads it (`session`, `2 years`).
+    pub duration: String,
+    /// What it is for, in a few words.
+    pub purpose: String,
 }
 
 /// One category of the resolved config.
@@ -151,6 +198,8 @@ pub struct Category {
     pub storage: Vec<String>,
     /// Refused under Global Privacy Control unless accepted explicitly.
     pub gpc: bool,
+    /// The services listed under it in the preferences dialog.
+    pub services: Vec<Service>,
 }
 
 impl Category {
@@ -191,6 +240,8 @@ pub struct Config {
     pub debug: bool,
     /// Categories in display order, `necessary` first.
     pub categories: Vec<Category>,
+    /// Which categories grant each Google Consent Mode type.
+    pub consent_mode: ConsentModeMap,
 }
 
 /// A config source that could not be used. The message names the source and the field.
@@ -215,10 +266,11 @@ fn strings(items: &[&str]) -> Option<Vec<String>> {
 impl ConfigFile {
     /// The built-in CanEnrich defaults, in the same shape a site owner writes.
     pub fn builtin() -> ConfigFile {
-        let category = |cookies: &[&str], storage: &[&str]| {
+        let category = |cookies: &[&str], storage: &[&str], services: Vec<Service>| {
             Some(CategoryFile {
                 cookies: strings(cookies),
                 storage: strings(storage),
+                services: Some(services),
                 ..CategoryFile::default()
             })
         };
@@ -238,20 +290,32 @@ impl ConfigFile {
             test_overrides: None,
             debug: None,
             categories: Some(BTreeMap::from([
-                (NECESSARY.to_string(), category(&[], &[])),
+                (
+                    NECESSARY.to_string(),
+                    category(&[], &[], defaults::necessary_services()),
+                ),
                 (
                     "personalization".to_string(),
-                    category(&["ce_pref*"], &["ce_recent*"]),
+                    category(&["ce_pref*"], &["ce_recent*"], Vec::new()),
                 ),
                 (
                     "analytics".to_string(),
-                    category(&["_ga", "_ga_*", "_gid", "_gat*"], &["_ga_store"]),
+                    category(
+                        &["_ga", "_ga_*", "_gid", "_gat*"],
+                        &["_ga_store"],
+                        defaults::analytics_services(),
+                    ),
                 ),
                 (
                     "marketing".to_string(),
-                    category(&["_fbp", "_gcl_*", "mk_id", "IDE"], &["mk_session"]),
+                    category(
+                        &["_fbp", "_gcl_*", "mk_id", "IDE"],
+                        &["mk_session"],
+                        defaults::marketing_services(),
+                    ),
                 ),
             ])),
+            consent_mode: Some(default_consent_mode().into_iter().collect()),
         }
     }
 
@@ -369,6 +433,7 @@ impl Config {
             test_overrides: false,
             debug: false,
             categories: Vec::new(),
+            consent_mode: default_consent_mode(),
         }
     }
 
@@ -468,6 +533,7 @@ impl Config {
                         cookies: Vec::new(),
                         storage: Vec::new(),
                         gpc: name == "marketing",
+                        services: Vec::new(),
                     });
                     self.categories.len() - 1
                 }
@@ -493,6 +559,29 @@ impl Config {
                 check_patterns(&storage).map_err(|m| fail(&format!("{path}.storage"), m))?;
                 category.storage = storage;
             }
+            if let Some(services) = entry.services {
+                check_services(&services)
+                    .map_err(|(field, m)| fail(&format!("{path}.services{field}"), m))?;
+                category.services = services;
+            }
+        }
+        // Checked once this source's categories are in, so a source may map a category it adds.
+        for (kind, categories) in file.consent_mode.unwrap_or_default() {
+            let path = format!("consentMode.{kind}");
+            let Some(entry) = self.consent_mode.iter_mut().find(|(k, _)| *k == kind) else {
+                return Err(fail(&path, "not a Google Consent Mode v2 type"));
+            };
+            if let Some((index, unknown)) = categories
+                .iter()
+                .enumerate()
+                .find(|(_, name)| self.categories.iter().all(|c| c.name != **name))
+            {
+                return Err(fail(
+                    &format!("{path}[{index}]"),
+                    &format!("no category named `{unknown}`"),
+                ));
+            }
+            entry.1 = categories;
         }
         self.categories.sort_by_key(|c| {
             let rank = BUILTIN_ORDER.iter().position(|b| *b == c.name);
@@ -513,6 +602,30 @@ pub fn is_safe_link(url: &str) -> bool {
     let head = lower.split(['/', '?', '#']).next().unwrap_or_default();
     // Browsers read `/\host` as `//host`: a backslash anywhere in a link is refused.
     !lower.is_empty() && !lower.starts_with("//") && !lower.contains('\\') && !head.contains(':')
+}
+
+/// The first problem in `services` as (path below `services`, message).
+fn check_services(services: &[Service]) -> Result<(), (String, &'static str)> {
+    for (index, service) in services.iter().enumerate() {
+        let at = |field: &str| format!("[{index}].{field}");
+        if service.name.trim().is_empty() {
+            return Err((at("name"), "must not be empty"));
+        }
+        if let Some(url) = &service.privacy_policy_url {
+            if !is_safe_link(url) {
+                return Err((
+                    at("privacyPolicyUrl"),
+                    "must be an http(s) URL or a path on this site",
+                ));
+            }
+        }
+        for (row, cookie) in service.cookies.iter().enumerate() {
+            if cookie.name.trim().is_empty() {
+                return Err((at(&format!("cookies[{row}].name")), "must not be empty"));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_patterns(patterns: &[String]) -> Result<(), &'static str> {
@@ -720,6 +833,136 @@ mod tests {
             "",
         ] {
             assert!(!is_safe_link(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn services_and_their_cookies_are_read_from_a_category() {
+        let config = parse(
+            r#"{"categories": {"analytics": {"services": [{
+                "name": "Google Analytics", "provider": "Google Ireland Ltd.",
+                "purpose": "Statistics", "privacyPolicyUrl": "https://policies.google.com/privacy",
+                "cookies": [{"name": "_ga", "duration": "2 years", "purpose": "Distinguishes visitors"}]
+            }]}}}"#,
+        )
+        .expect("valid");
+        let services = &config.category("analytics").expect("kept").services;
+        assert_eq!(services.len(), 1, "a site's list replaces the default one");
+        assert_eq!(services[0].provider.as_deref(), Some("Google Ireland Ltd."));
+        assert_eq!(services[0].cookies[0].duration, "2 years");
+    }
+
+    #[test]
+    fn the_defaults_list_the_canenrich_services_and_their_cookies() {
+        let config = Config::builtin();
+        let cookies = |category: &str| -> Vec<String> {
+            let services = &config.category(category).expect("built in").services;
+            services
+                .iter()
+                .flat_map(|s| s.cookies.iter().map(|c| c.name.clone()))
+                .collect()
+        };
+        assert_eq!(
+            cookies("necessary"),
+            ["canenrich_session", "csrf_token", "canenrich_consent"]
+        );
+        assert_eq!(cookies("analytics"), ["_ga", "_ga_*"]);
+        assert_eq!(cookies("marketing"), ["mk_id"]);
+        let marketing = &config.category("marketing").expect("built in").services;
+        assert!(marketing.iter().any(|s| s.name == "CanEnrich Video"));
+        for category in &config.categories {
+            for service in &category.services {
+                let url = service.privacy_policy_url.as_deref().unwrap_or("/");
+                assert!(is_safe_link(url), "{}", service.name);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_services_are_reported_with_their_path() {
+        let cases = [
+            (
+                r#"{"categories": {"analytics": {"services": [{"name": "x", "privacyPolicyUrl": "javascript:x"}]}}}"#,
+                "categories.analytics.services[0].privacyPolicyUrl",
+            ),
+            (
+                r#"{"categories": {"analytics": {"services": [{"name": "a"}, {"name": " "}]}}}"#,
+                "categories.analytics.services[1].name",
+            ),
+            (
+                r#"{"categories": {"analytics": {"services": [{"name": "a", "cookies": [{"name": "", "duration": "1 day", "purpose": "p"}]}]}}}"#,
+                "categories.analytics.services[0].cookies[0].name",
+            ),
+            (
+                r#"{"categories": {"analytics": {"services": [{"name": "a", "cookies": [{"name": "_ga", "duration": "1 day", "purpose": "p", "expires": 3}]}]}}}"#,
+                "categories.analytics.services[0].cookies[0].expires",
+            ),
+            (
+                r#"{"categories": {"analytics": {"services": [{"provider": "p"}]}}}"#,
+                "categories.analytics.services[0]",
+            ),
+        ];
+        for (json, path) in cases {
+            assert_eq!(parse(json).expect_err(json).path, path, "{json}");
+        }
+    }
+
+    #[test]
+    fn the_default_consent_mode_mapping_is_the_consent_mode_v2_one() {
+        let config = Config::builtin();
+        let granting = |kind: &str| -> Vec<&str> {
+            let (_, categories) = config
+                .consent_mode
+                .iter()
+                .find(|(k, _)| k == kind)
+                .expect(kind);
+            categories.iter().map(String::as_str).collect()
+        };
+        assert_eq!(config.consent_mode.len(), 7);
+        assert_eq!(granting("ad_storage"), ["marketing"]);
+        assert_eq!(granting("analytics_storage"), ["analytics"]);
+        assert_eq!(granting("functionality_storage"), [NECESSARY]);
+        assert_eq!(granting("security_storage"), [NECESSARY]);
+    }
+
+    #[test]
+    fn a_consent_mode_mapping_overrides_only_the_types_it_names() {
+        let config = parse(
+            r#"{"categories": {"video": {"title": "Video"}},
+                "consentMode": {"ad_storage": ["marketing", "video"], "ad_user_data": []}}"#,
+        )
+        .expect("valid");
+        let mapping: BTreeMap<_, _> = config.consent_mode.iter().cloned().collect();
+        assert_eq!(mapping["ad_storage"], ["marketing", "video"]);
+        assert!(mapping["ad_user_data"].is_empty());
+        assert_eq!(mapping["analytics_storage"], ["analytics"]);
+        assert_eq!(config.consent_mode[0].0, "ad_storage", "order is kept");
+    }
+
+    #[test]
+    fn unknown_consent_mode_types_and_categories_are_reported_with_their_path() {
+        let cases = [
+            (
+                r#"{"consentMode": {"ads_storage": ["marketing"]}}"#,
+                "consentMode.ads_storage",
+            ),
+            (
+                r#"{"consentMode": {"ad_storage": ["marketing", "ads"]}}"#,
+                "consentMode.ad_storage[1]",
+            ),
+            (
+                r#"{"categories": {"personalization": null},
+                    "consentMode": {"personalization_storage": ["personalization"]}}"#,
+                "consentMode.personalization_storage[0]",
+            ),
+            (
+                r#"{"consentMode": {"ad_storage": "marketing"}}"#,
+                "consentMode.ad_storage",
+            ),
+        ];
+        for (json, path) in cases {
+            let err = parse(json).expect_err(json);
+            assert_eq!(err.path, path, "{json}: {}", err.message);
         }
     }
 }

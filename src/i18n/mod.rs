@@ -62,6 +62,24 @@ pub struct Texts {
     pub load_once: String,
     /// Placeholder button: accept the embed's category.
     pub always_allow: String,
+    /// Summary of a category's expandable list; `{count}` is the number of services.
+    pub services_summary: String,
+    /// Who runs a service; `{provider}` is filled in.
+    pub service_provider: String,
+    /// Text of a service's privacy policy link; `{service}` is filled in.
+    pub service_privacy: String,
+    /// Caption and scroll-area name of a service's cookie table; `{service}` is filled in.
+    pub service_cookies: String,
+    /// Shown instead of the table for a service that sets no cookies.
+    pub service_no_cookies: String,
+    /// Cookie table header: the cookie's name.
+    pub cookie_name: String,
+    /// Cookie table header: who sets it.
+    pub cookie_provider: String,
+    /// Cookie table header: how long it is kept.
+    pub cookie_duration: String,
+    /// Cookie table header: what it is for.
+    pub cookie_purpose: String,
     /// Titles and descriptions of the built-in categories.
     pub categories: BTreeMap<String, CategoryTexts>,
 }
@@ -150,6 +168,36 @@ mod tests {
         assert_eq!(texts.manage, "Manage preferences");
         assert_eq!(texts.save, "Save preferences");
         assert_eq!(texts.reopen, "Cookie settings");
+    }
+
+    #[test]
+    fn the_cookie_table_headers_are_translated() {
+        let english = Texts::load("en").expect("en parses");
+        let chinese = Texts::load("zh-CN").expect("zh-CN parses");
+        assert_eq!(
+            [
+                &english.cookie_name,
+                &english.cookie_provider,
+                &english.cookie_duration,
+                &english.cookie_purpose
+            ],
+            ["Name", "Provider", "Duration", "Purpose"]
+        );
+        assert_eq!(
+            [
+                &chinese.cookie_name,
+                &chinese.cookie_provider,
+                &chinese.cookie_duration,
+                &chinese.cookie_purpose
+            ],
+            ["名称", "提供方", "有效期", "用途"]
+        );
+        for texts in [&english, &chinese] {
+            assert!(texts.services_summary.contains("{count}"));
+            assert!(texts.service_provider.contains("{provider}"));
+            assert!(texts.service_privacy.contains("{service}"));
+            assert!(texts.service_cookies.contains("{service}"));
+        }
     }
 
     #[test]

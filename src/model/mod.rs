@@ -147,7 +147,7 @@ pub enum View {
     Preferences,
 }
 
-/// Google Consent Mode v2: each consent type and the category that grants it.
+/// Google Consent Mode v2: each consent type and the category that grants it by default.
 pub const CONSENT_MODE: [(&str, &str); 7] = [
     ("ad_storage", "marketing"),
     ("ad_user_data", "marketing"),
@@ -158,14 +158,33 @@ pub const CONSENT_MODE: [(&str, &str); 7] = [
     ("security_storage", NECESSARY),
 ];
 
-/// The Consent Mode state for `consent`: a type is granted when its category is accepted; the
-/// `necessary` types always are, and nothing else before a choice.
-pub fn consent_mode(consent: Option<&Consent>) -> Vec<(&'static str, bool)> {
+/// Which categories grant each Consent Mode type: every type of [`CONSENT_MODE`], in its order,
+/// with the categories any one of which grants it (`necessary` grants it always; an empty list
+/// never does).
+pub type ConsentModeMap = Vec<(String, Vec<String>)>;
+
+/// The default [`ConsentModeMap`]: each type granted by the category [`CONSENT_MODE`] names.
+pub fn default_consent_mode() -> ConsentModeMap {
     CONSENT_MODE
         .iter()
-        .map(|(kind, category)| {
-            let granted = *category == NECESSARY || consent.is_some_and(|c| c.accepts(category));
-            (*kind, granted)
+        .map(|(kind, category)| (kind.to_string(), vec![category.to_string()]))
+        .collect()
+}
+
+/// The Consent Mode state for `consent` under `mapping`: a type is granted when one of its
+/// categories is accepted; types granted by `necessary` always are, and nothing else before a
+/// choice.
+pub fn consent_mode<'a>(
+    mapping: &'a [(String, Vec<String>)],
+    consent: Option<&Consent>,
+) -> Vec<(&'a str, bool)> {
+    mapping
+        .iter()
+        .map(|(kind, categories)| {
+            let granted = categories.iter().any(|category| {
+                category == NECESSARY || consent.is_some_and(|c| c.accepts(category))
+            });
+            (kind.as_str(), granted)
         })
         .collect()
 }
@@ -322,25 +341,63 @@ mod tests {
         );
     }
 
+    fn granted<'a>(
+        mapping: &'a [(String, Vec<String>)],
+        consent: Option<&Consent>,
+    ) -> Vec<&'a str> {
+        consent_mode(mapping, consent)
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(kind, _)| kind)
+            .collect()
+    }
+
     #[test]
     fn consent_mode_grants_only_what_the_choice_accepts() {
-        let granted = |consent: Option<&Consent>| -> Vec<&str> {
-            consent_mode(consent)
-                .into_iter()
-                .filter(|(_, on)| *on)
-                .map(|(kind, _)| kind)
-                .collect()
-        };
-        assert_eq!(granted(None), ["functionality_storage", "security_storage"]);
+        let mapping = default_consent_mode();
+        assert_eq!(mapping.len(), 7, "every Consent Mode v2 type is reported");
         assert_eq!(
-            granted(Some(&record(&["analytics"]))),
+            granted(&mapping, None),
+            ["functionality_storage", "security_storage"]
+        );
+        assert_eq!(
+            granted(&mapping, Some(&record(&["analytics"]))),
             [
                 "analytics_storage",
                 "functionality_storage",
                 "security_storage"
             ]
         );
-        assert_eq!(granted(Some(&record(&["analytics", "marketing"]))).len(), 6);
+        assert_eq!(
+            granted(&mapping, Some(&record(&["analytics", "marketing"]))).len(),
+            6
+        );
+    }
+
+    #[test]
+    fn a_consent_mode_type_is_granted_by_any_one_of_its_categories() {
+        let mapping = vec![
+            (
+                "analytics_storage".to_string(),
+                vec!["analytics".to_string()],
+            ),
+            (
+                "ad_storage".to_string(),
+                vec!["marketing".to_string(), "analytics".to_string()],
+            ),
+            ("ad_user_data".to_string(), Vec::new()),
+            ("security_storage".to_string(), vec![NECESSARY.to_string()]),
+        ];
+        assert_eq!(granted(&mapping, None), ["security_storage"]);
+        assert_eq!(
+            granted(&mapping, Some(&record(&["analytics"]))),
+            ["analytics_storage", "ad_storage", "security_storage"]
+        );
+        assert_eq!(
+            granted(&mapping, Some(&record(&["analytics", "marketing"]))),
+            ["analytics_storage", "ad_storage", "security_storage"],
+            "a type without categories is never granted"
+        );
     }
 
     #[test]

@@ -1,7 +1,13 @@
-//! One category in the preferences dialog: title, switch, description; `necessary` shows
-//! "Always on" and why login depends on it.
+//! One category in the preferences dialog: title, switch, description, its services and
+//! cookies; `necessary` shows "Always on" and why login depends on it.
+
+use std::rc::Rc;
 
 use yew::prelude::*;
+
+use super::services::ServiceList;
+use crate::config::Service;
+use crate::i18n::Texts;
 
 /// Props of [`CategoryRow`].
 #[derive(Properties, PartialEq)]
@@ -18,6 +24,10 @@ pub struct CategoryRowProps {
     pub always_on: Option<String>,
     /// Extra line under the description (the login notice for `necessary`).
     pub note: Option<String>,
+    /// The services that use this category, listed under the description.
+    pub services: Vec<Service>,
+    /// Texts in the page's language (the services list's labels).
+    pub texts: Rc<Texts>,
     /// Flips the switch.
     pub on_toggle: Callback<String>,
 }
@@ -51,6 +61,9 @@ pub fn CategoryRow(props: &CategoryRowProps) -> Html {
                     <super::banner::LockIcon />
                     <span>{ note }</span>
                 </p>
+            }
+            if !props.services.is_empty() {
+                <ServiceList category={props.name.clone()} services={props.services.clone()} texts={props.texts.clone()} />
             }
         </li>
     }

@@ -7,6 +7,7 @@ mod banner;
 mod category_row;
 mod focus;
 mod preferences;
+mod services;
 mod state;
 
 use std::rc::Rc;

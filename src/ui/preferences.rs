@@ -87,6 +87,8 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
                 checked={props.draft.contains(&category.name)}
                 always_on={necessary.then(|| texts.always_on.clone())}
                 note={necessary.then(|| texts.login_notice.clone())}
+                services={category.services.clone()}
+                texts={texts.clone()}
                 on_toggle={props.on_toggle.clone()}
             />
         }

@@ -41,7 +41,43 @@ export interface CategoryConfig {
   storage?: string[] | null;
   /** Refused by the Global Privacy Control signal unless accepted explicitly (`marketing` always is). */
   gpc?: boolean | null;
+  /** The services that use this category, listed with their cookies in the preferences dialog. */
+  services?: ServiceConfig[] | null;
 }
+
+/** A service (a tool or partner) that sets cookies under a category. Unknown fields are errors. */
+export interface ServiceConfig {
+  /** The service's name, as a visitor would recognise it. */
+  name: string;
+  /** Who runs it (the company that receives the data). */
+  provider?: string | null;
+  /** What it is used for, in one sentence. */
+  purpose?: string | null;
+  /** The provider's privacy policy: an `http(s)` URL or a path on this site. */
+  privacyPolicyUrl?: string | null;
+  /** The cookies it sets, one row each in the cookie table. */
+  cookies?: ServiceCookieConfig[];
+}
+
+/** One cookie a service sets. Unknown fields are errors. */
+export interface ServiceCookieConfig {
+  /** The cookie's name (or name pattern, such as `_ga_*`). */
+  name: string;
+  /** How long it is kept, as a visitor reads it (`Session`, `2 years`). */
+  duration: string;
+  /** What it is for, in a few words. */
+  purpose: string;
+}
+
+/** A Google Consent Mode v2 consent type. */
+export type ConsentModeType =
+  | 'ad_storage'
+  | 'ad_user_data'
+  | 'ad_personalization'
+  | 'analytics_storage'
+  | 'personalization_storage'
+  | 'functionality_storage'
+  | 'security_storage';
 
 /**
  * The JSON config exactly as a site owner writes it (`data-config`, the inline
@@ -84,6 +120,13 @@ export interface ConsentConfig {
    * category (never `necessary`).
    */
   categories?: { [name: string]: CategoryConfig | null } | null;
+  /**
+   * Google Consent Mode v2: for each consent type, the categories any one of which grants it
+   * (`necessary`: always granted; `[]`: never). Types not named keep their default
+   * (`ad_*` → `marketing`, `analytics_storage` → `analytics`, `personalization_storage` →
+   * `personalization`, `functionality_storage` and `security_storage` → `necessary`).
+   */
+  consentMode?: { [type in ConsentModeType]?: string[] } | null;
 }
 
 /** How a choice was made. */
