@@ -397,8 +397,8 @@ impl Config {
             .map(|c| c.name.as_str())
     }
 
-    /// A short fingerprint of what visitors are asked (revision and categories with their
-    /// patterns), stored with each receipt so a receipt can be matched to the notice it answered.
+    /// A short fingerprint of what visitors are asked (revision, categories with their patterns,
+    /// services with their providers and cookies), stored with each receipt so a receipt can be matched to the notice it answered.
     pub fn fingerprint(&self) -> String {
         let mut text = format!("{}", self.revision);
         for category in &self.categories {
@@ -408,6 +408,15 @@ impl Config {
                 category.cookies.join(","),
                 category.storage.join(",")
             ));
+            for service in &category.services {
+                let cookies: Vec<&str> = service.cookies.iter().map(|c| c.name.as_str()).collect();
+                text.push_str(&format!(
+                    ";{}@{}:{}",
+                    service.name,
+                    service.provider.as_deref().unwrap_or_default(),
+                    cookies.join(",")
+                ));
+            }
         }
         format!("{:08x}", crate::model::codec::fnv1a(&text))
     }
@@ -757,6 +766,15 @@ mod tests {
         assert_ne!(base.fingerprint(), bumped.fingerprint());
         assert_ne!(base.fingerprint(), extra.fingerprint());
         assert_eq!(base.fingerprint(), texts_only.fingerprint());
+        let partner = parse(
+            r#"{"categories": {"marketing": {"services": [{"name": "New partner", "provider": "Ads Ltd"}]}}}"#,
+        )
+        .expect("valid");
+        assert_ne!(
+            base.fingerprint(),
+            partner.fingerprint(),
+            "a new partner is a new notice"
+        );
     }
 
     #[test]
