@@ -183,13 +183,15 @@ pub fn accept_categories(names: JsValue) -> Promise {
     settle(runtime::commit(Choice {
         accepted,
         method: Method::Custom,
+        refused_services: BTreeSet::new(),
     }))
 }
 
-/// For the loader's guard: may an element with `data-category` = `attribute` run now?
+/// For the loader's guard: may an element with `data-category` = `attribute` (and
+/// `data-service` = `service`) run now?
 #[wasm_bindgen]
-pub fn allows(attribute: &str) -> bool {
-    runtime::allows(attribute)
+pub fn allows(attribute: &str, service: Option<String>) -> bool {
+    runtime::allows(attribute, service.as_deref())
 }
 
 /// For the loader's cookie guard: may a script's `document.cookie = assignment` be kept?

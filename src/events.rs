@@ -7,7 +7,8 @@ use web_sys::{CustomEvent, CustomEventInit};
 use crate::blocker::plan::Erasure;
 use crate::model::Consent;
 
-/// `{ id, revision, timestamp, categories, rejected, method }`, as `getConsent()` returns it.
+/// `{ id, revision, timestamp, categories, rejected, method, refusedServices }`, as
+/// `getConsent()` returns it.
 pub fn consent_object(consent: &Consent) -> Object {
     let object = Object::new();
     let list = |names: &std::collections::BTreeSet<String>| {
@@ -27,6 +28,7 @@ pub fn consent_object(consent: &Consent) -> Object {
     set("categories", list(&consent.accepted).into());
     set("rejected", list(&consent.rejected).into());
     set("method", JsValue::from_str(consent.method.as_str()));
+    set("refusedServices", list(&consent.refused_services).into());
     object
 }
 

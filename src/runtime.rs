@@ -157,13 +157,14 @@ fn adopt_stored() {
     schedule_release();
 }
 
-/// Whether an element gated by `data-category` = `attribute` may run now (the loader asks this
+/// Whether an element gated by `data-category` = `attribute` (and `data-service` = `service`)
+/// may run now (the loader asks this
 /// for elements inserted by scripts; unreadable gates and a runtime that has not started say no).
-pub fn allows(attribute: &str) -> bool {
+pub fn allows(attribute: &str, service: Option<&str>) -> bool {
     let Some(gate) = plan::Gate::parse(attribute) else {
         return false;
     };
-    with(|rt| gate.is_open(rt.released())).unwrap_or(false)
+    with(|rt| gate.is_open_for(rt.released(), service)).unwrap_or(false)
 }
 
 /// Whether a script's `document.cookie` assignment may be kept (the loader's cookie guard asks).
@@ -290,9 +291,11 @@ pub fn present(texts: Rc<crate::i18n::Texts>, sheet: web_sys::CssStyleSheet) {
 fn allow_category(category: String) {
     let mut accepted: BTreeSet<String> = consent().map(|c| c.accepted).unwrap_or_default();
     accepted.insert(category);
+    let refused_services = consent().map(|c| c.refused_services).unwrap_or_default();
     let _ = commit(Choice {
         accepted,
         method: Method::Custom,
+        refused_services,
     });
 }
 
@@ -360,6 +363,22 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
             &choice.accepted,
             choice.method,
         );
+        // Only services of accepted categories can be switched off; keys the config does not know
+        // are dropped, so the record names what the visitor saw.
+        let known: BTreeSet<String> = rt
+            .config
+            .categories
+            .iter()
+            .filter(|c| consent.accepts(&c.name))
+            .flat_map(|c| c.services.iter().map(|s| model::service_key(&s.name)))
+            .collect();
+        let consent = consent.with_refused_services(
+            choice
+                .refused_services
+                .intersection(&known)
+                .cloned()
+                .collect(),
+        );
         let changed = changed_categories(rt.consent.as_ref(), Some(&consent), offered);
         if let Some(store) = &rt.cookies {
             if let Err(err) = storage::save(store, &consent, rt.config.max_age(&consent)) {
@@ -401,6 +420,7 @@ pub fn accept_all() -> Result<Consent, JsValue> {
     commit(Choice {
         accepted,
         method: Method::AcceptAll,
+        refused_services: BTreeSet::new(),
     })
 }
 
@@ -409,6 +429,7 @@ pub fn reject_all() -> Result<Consent, JsValue> {
     commit(Choice {
         accepted: BTreeSet::new(),
         method: Method::RejectAll,
+        refused_services: BTreeSet::new(),
     })
 }
 

@@ -92,7 +92,7 @@
     var gated = node.nodeType === 1 && node.hasAttribute('data-category') ? [node] : [];
     gated.push.apply(gated, node.querySelectorAll('[data-category]'));
     gated.forEach(function (el) {
-      if (engine && engine.allows(el.getAttribute('data-category'))) return;
+      if (engine && engine.allows(el.getAttribute('data-category'), el.getAttribute('data-service') || undefined)) return;
       if (el.tagName === 'SCRIPT') {
         var type = el.getAttribute('type');
         if (type === 'text/plain') return;

@@ -38,7 +38,8 @@ fn method() -> impl Strategy<Value = Method> {
     ]
 }
 
-/// Any record the widget can store: `necessary` accepted, accepted and rejected disjoint.
+/// Any record the widget can store: `necessary` accepted, accepted and rejected disjoint, and
+/// sometimes services switched off (stored as v2).
 fn consent() -> impl Strategy<Value = Consent> {
     (
         any::<[u8; 16]>(),
@@ -47,20 +48,24 @@ fn consent() -> impl Strategy<Value = Consent> {
         method(),
         btree_set(category_name(), 0..6),
         btree_set(category_name(), 0..6),
+        btree_set("[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", 0..3),
     )
-        .prop_map(|(bytes, revision, timestamp, method, accepted, rejected)| {
-            let mut accepted: BTreeSet<String> = accepted;
-            accepted.insert(NECESSARY.to_owned());
-            let rejected = rejected.difference(&accepted).cloned().collect();
-            Consent {
-                id: uuid::v4(bytes),
-                revision,
-                timestamp,
-                accepted,
-                rejected,
-                method,
-            }
-        })
+        .prop_map(
+            |(bytes, revision, timestamp, method, accepted, rejected, refused_services)| {
+                let mut accepted: BTreeSet<String> = accepted;
+                accepted.insert(NECESSARY.to_owned());
+                let rejected = rejected.difference(&accepted).cloned().collect();
+                Consent {
+                    id: uuid::v4(bytes),
+                    revision,
+                    timestamp,
+                    accepted,
+                    rejected,
+                    method,
+                    refused_services,
+                }
+            },
+        )
 }
 
 /// Text that is mostly what the parsers look for, with separators and junk mixed in.

@@ -51,7 +51,8 @@ pub async fn release(consent: Option<&Consent>) -> Vec<String> {
         else {
             continue;
         };
-        if !gate.is_open(consent) {
+        let service = element.get_attribute("data-service");
+        if !gate.is_open_for(consent, service.as_deref()) {
             continue;
         }
         let description = describe(&element);

@@ -55,7 +55,8 @@ pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
         else {
             continue;
         };
-        if Gate::Accepted(category.clone()).is_open(consent) {
+        let service = frame.get_attribute("data-service");
+        if Gate::Accepted(category.clone()).is_open_for(consent, service.as_deref()) {
             continue;
         }
         if let Err(err) = place(&document, &frame, &category, embeds) {

@@ -35,9 +35,15 @@ impl Gate {
     /// Whether an element behind this gate may run now. `necessary` is open before any choice;
     /// everything else waits for one.
     pub fn is_open(&self, consent: Option<&Consent>) -> bool {
+        self.is_open_for(consent, None)
+    }
+
+    /// Like [`Gate::is_open`] for an element of `service` (its `data-service`): a service the
+    /// visitor switched off stays closed even though its category is accepted.
+    pub fn is_open_for(&self, consent: Option<&Consent>, service: Option<&str>) -> bool {
         match (self, consent) {
             (Gate::Accepted(name), _) if name == NECESSARY => true,
-            (Gate::Accepted(name), Some(consent)) => consent.accepts(name),
+            (Gate::Accepted(name), Some(consent)) => consent.accepts_service(name, service),
             (Gate::Refused(name), Some(consent)) => !consent.accepts(name),
             (_, None) => false,
         }
@@ -253,6 +259,16 @@ mod tests {
         assert!(!Gate::parse("!analytics")
             .expect("valid")
             .is_open(Some(&choice)));
+    }
+
+    #[test]
+    fn a_switched_off_service_keeps_its_tags_closed() {
+        let choice = consent(&["marketing"])
+            .with_refused_services(BTreeSet::from(["partner-ads".to_string()]));
+        let gate = Gate::parse("marketing").expect("valid");
+        assert!(!gate.is_open_for(Some(&choice), Some("Partner Ads")));
+        assert!(gate.is_open_for(Some(&choice), Some("CanEnrich Video")));
+        assert!(gate.is_open_for(Some(&choice), None));
     }
 
     #[test]

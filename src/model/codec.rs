@@ -17,8 +17,10 @@ use thiserror::Error;
 
 use super::{uuid, Consent, Method, NECESSARY};
 
-/// The version prefix written by [`encode`].
+/// The version prefix of records without switched-off services (the original format).
 pub const VERSION: &str = "v1";
+/// The version prefix of records with switched-off services: one more field, `services`.
+pub const VERSION_2: &str = "v2";
 
 /// Why a stored value could not be read. Every one of them means "ask again".
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -27,7 +29,7 @@ pub enum DecodeError {
     #[error("unknown format version")]
     Version,
     /// Fields are missing or extra (a truncated value, usually).
-    #[error("expected 8 fields")]
+    #[error("expected 8 fields (9 in v2)")]
     Shape,
     /// The checksum does not match the content.
     #[error("checksum mismatch")]
@@ -39,8 +41,13 @@ pub enum DecodeError {
 
 /// Encodes `consent` as a cookie value.
 pub fn encode(consent: &Consent) -> String {
-    let body = format!(
-        "{VERSION}.{}.{}.{}.{}.{}.{}",
+    let mut body = format!(
+        "{}.{}.{}.{}.{}.{}.{}",
+        if consent.refused_services.is_empty() {
+            VERSION
+        } else {
+            VERSION_2
+        },
         consent.id,
         consent.revision,
         consent.timestamp,
@@ -48,6 +55,10 @@ pub fn encode(consent: &Consent) -> String {
         join(&consent.accepted),
         join(&consent.rejected),
     );
+    if !consent.refused_services.is_empty() {
+        body.push('.');
+        body.push_str(&join(&consent.refused_services));
+    }
     let sum = checksum(&body);
     format!("{body}.{sum:08x}")
 }
@@ -70,11 +81,21 @@ pub fn receipt_json(consent: &Consent, config_hash: &str) -> String {
 pub fn decode(value: &str) -> Result<Consent, DecodeError> {
     let (body, sum) = value.rsplit_once('.').ok_or(DecodeError::Shape)?;
     let fields: Vec<&str> = body.split('.').collect();
-    if fields.first() != Some(&VERSION) {
-        return Err(DecodeError::Version);
-    }
-    let [_, id, revision, timestamp, method, accepted, rejected] = fields.as_slice() else {
-        return Err(DecodeError::Shape);
+    let (id, revision, timestamp, method, accepted, rejected, services) = match fields.as_slice() {
+        [v, id, revision, timestamp, method, accepted, rejected] if *v == VERSION => {
+            (id, revision, timestamp, method, accepted, rejected, None)
+        }
+        [v, id, revision, timestamp, method, accepted, rejected, services] if *v == VERSION_2 => (
+            id,
+            revision,
+            timestamp,
+            method,
+            accepted,
+            rejected,
+            Some(*services),
+        ),
+        [v, ..] if *v == VERSION || *v == VERSION_2 => return Err(DecodeError::Shape),
+        _ => return Err(DecodeError::Version),
     };
     if sum.len() != 8 || u32::from_str_radix(sum, 16).ok() != Some(checksum(body)) {
         return Err(DecodeError::Checksum);
@@ -87,6 +108,13 @@ pub fn decode(value: &str) -> Result<Consent, DecodeError> {
     if !accepted.contains(NECESSARY) || !accepted.is_disjoint(&rejected) {
         return Err(DecodeError::Field("accepted"));
     }
+    let refused_services = match services {
+        Some(list) => match split_keys(list) {
+            Some(keys) if !keys.is_empty() => keys,
+            _ => return Err(DecodeError::Field("services")),
+        },
+        None => BTreeSet::new(),
+    };
     Ok(Consent {
         id: (*id).to_string(),
         revision: revision
@@ -98,7 +126,22 @@ pub fn decode(value: &str) -> Result<Consent, DecodeError> {
         accepted,
         rejected,
         method: Method::parse(method).ok_or(DecodeError::Field("method"))?,
+        refused_services,
     })
+}
+
+/// Service keys joined by `:` (lower-case letters, digits and `-`).
+fn split_keys(list: &str) -> Option<BTreeSet<String>> {
+    list.split(':')
+        .map(|key| {
+            let valid = !key.is_empty()
+                && key.len() <= 64
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            valid.then(|| key.to_string())
+        })
+        .collect()
 }
 
 /// Whether `name` can be a category name: `[a-z][a-z0-9_-]*`, at most 64 characters. Config
@@ -172,6 +215,30 @@ mod tests {
             Method::RejectAll,
         );
         assert_eq!(decode(&encode(&consent)), Ok(consent));
+    }
+
+    #[test]
+    fn a_choice_with_switched_off_services_is_stored_as_v2_and_reads_back() {
+        let consent = sample().with_refused_services(BTreeSet::from([
+            "partner-ads".to_string(),
+            "x-2".to_string(),
+        ]));
+        let value = encode(&consent);
+        assert!(value.starts_with("v2."), "{value}");
+        assert_eq!(decode(&value), Ok(consent));
+        assert!(
+            encode(&sample()).starts_with("v1."),
+            "no services: the original format"
+        );
+    }
+
+    #[test]
+    fn a_v2_value_with_bad_service_keys_is_unreadable() {
+        for services in ["", "Partner Ads", "a::b"] {
+            let body = format!("v2.{}.1.5.custom.necessary..{services}", uuid::v4([4; 16]));
+            let value = format!("{body}.{:08x}", checksum(&body));
+            assert!(decode(&value).is_err(), "{services:?}");
+        }
     }
 
     #[test]

@@ -65,6 +65,22 @@ pub struct Consent {
     pub rejected: BTreeSet<String>,
     /// How the choice was made.
     pub method: Method,
+    /// Services (by [`service_key`]) switched off inside accepted categories.
+    pub refused_services: BTreeSet<String>,
+}
+
+/// The stable key of a service: its name in lower case with every run of other characters turned
+/// into `-` (`"Partner Ads"` → `partner-ads`). Markup names services with `data-service`.
+pub fn service_key(name: &str) -> String {
+    let mut key = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+        } else if !key.ends_with('-') && !key.is_empty() {
+            key.push('-');
+        }
+    }
+    key.trim_end_matches('-').chars().take(64).collect()
 }
 
 impl Consent {
@@ -94,7 +110,20 @@ impl Consent {
             accepted: yes,
             rejected: no,
             method,
+            refused_services: BTreeSet::new(),
         }
+    }
+
+    /// The same record with `services` (keys) switched off.
+    pub fn with_refused_services(mut self, services: BTreeSet<String>) -> Consent {
+        self.refused_services = services;
+        self
+    }
+
+    /// Whether a tag of `service` (its `data-service` name, if any) in `category` may run.
+    pub fn accepts_service(&self, category: &str, service: Option<&str>) -> bool {
+        self.accepts(category)
+            && service.is_none_or(|name| !self.refused_services.contains(&service_key(name)))
     }
 
     /// Whether the visitor accepted `category` (`necessary` always is).
@@ -196,6 +225,8 @@ pub struct Choice {
     pub accepted: BTreeSet<String>,
     /// How the choice was made.
     pub method: Method,
+    /// Services (by [`service_key`]) switched off inside accepted categories.
+    pub refused_services: BTreeSet<String>,
 }
 
 impl Choice {
@@ -210,10 +241,12 @@ impl Choice {
             "accept-all" => Some(Choice {
                 accepted: offered.iter().map(|n| n.to_string()).collect(),
                 method: Method::AcceptAll,
+                refused_services: BTreeSet::new(),
             }),
             "reject-all" => Some(Choice {
                 accepted: BTreeSet::new(),
                 method: Method::RejectAll,
+                refused_services: BTreeSet::new(),
             }),
             "" => None,
             list => list
@@ -224,6 +257,7 @@ impl Choice {
                 .map(|accepted| Choice {
                     accepted,
                     method: Method::Custom,
+                    refused_services: BTreeSet::new(),
                 }),
         }
     }
@@ -405,6 +439,7 @@ mod tests {
         let all = Choice {
             accepted: set(&["analytics", "marketing"]),
             method: Method::AcceptAll,
+            refused_services: BTreeSet::new(),
         };
         let shaped = all.under_gpc(["marketing"]);
         assert_eq!(shaped.accepted, set(&["analytics"]));
@@ -412,6 +447,7 @@ mod tests {
         let explicit = Choice {
             accepted: set(&["marketing"]),
             method: Method::Custom,
+            refused_services: BTreeSet::new(),
         };
         assert_eq!(explicit.clone().under_gpc(["marketing"]), explicit);
     }
@@ -441,6 +477,23 @@ mod tests {
         assert_eq!(query_value(search, "x").as_deref(), Some("1"));
         assert_eq!(query_value(search, "y"), None);
         assert_eq!(query_value("", "x"), None);
+    }
+
+    #[test]
+    fn services_have_stable_keys() {
+        assert_eq!(service_key("Partner Ads"), "partner-ads");
+        assert_eq!(service_key("  CanEnrich  Video!! "), "canenrich-video");
+        assert_eq!(service_key("Über.Tracker_2"), "ber-tracker-2");
+        assert_eq!(service_key("--"), "");
+    }
+
+    #[test]
+    fn a_switched_off_service_stays_off_inside_an_accepted_category() {
+        let consent = record(&["marketing"]).with_refused_services(set(&["partner-ads"]));
+        assert!(!consent.accepts_service("marketing", Some("Partner Ads")));
+        assert!(consent.accepts_service("marketing", Some("CanEnrich Video")));
+        assert!(consent.accepts_service("marketing", None));
+        assert!(!consent.accepts_service("analytics", Some("CanEnrich Analytics")));
     }
 
     #[test]

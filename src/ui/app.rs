@@ -62,15 +62,20 @@ pub fn App(props: &AppProps) -> Html {
         let on_choice = setup.on_choice.clone();
         let all = all.clone();
         let draft = state.draft.clone();
+        let refused = state.refused_services.clone();
         let refocus = refocus.clone();
         Callback::from(move |_: ()| {
             refocus.replace(true);
-            let accepted = match method {
-                Method::AcceptAll => all.iter().cloned().collect(),
-                Method::Custom => draft.clone(),
+            let (accepted, refused_services) = match method {
+                Method::AcceptAll => (all.iter().cloned().collect(), Default::default()),
+                Method::Custom => (draft.clone(), refused.clone()),
                 Method::RejectAll | Method::Gpc => Default::default(),
             };
-            on_choice(Choice { accepted, method });
+            on_choice(Choice {
+                accepted,
+                method,
+                refused_services,
+            });
         })
     };
     let open_preferences = {
@@ -88,6 +93,10 @@ pub fn App(props: &AppProps) -> Html {
     let toggle = {
         let state = state.clone();
         Callback::from(move |name: String| state.dispatch(UiAction::Toggle(name)))
+    };
+    let toggle_service = {
+        let state = state.clone();
+        Callback::from(move |key: String| state.dispatch(UiAction::ToggleService(key)))
     };
     let texts = &setup.texts;
     let reopen = {
@@ -122,6 +131,8 @@ pub fn App(props: &AppProps) -> Html {
                 consent={state.consent.clone()}
                 draft={state.draft.clone()}
                 on_toggle={toggle}
+                refused_services={state.refused_services.clone()}
+                on_toggle_service={toggle_service}
                 on_close={close}
                 on_accept={choose(Method::AcceptAll)}
                 on_reject={choose(Method::RejectAll)}

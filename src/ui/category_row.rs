@@ -1,6 +1,7 @@
 //! One category in the preferences dialog: title, switch, description, its services and
 //! cookies; `necessary` shows "Always on" and why login depends on it.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -30,6 +31,10 @@ pub struct CategoryRowProps {
     pub texts: Rc<Texts>,
     /// Flips the switch.
     pub on_toggle: Callback<String>,
+    /// Services (keys) currently switched off.
+    pub refused_services: BTreeSet<String>,
+    /// Flips a service's switch (by its key).
+    pub on_toggle_service: Callback<String>,
 }
 
 /// A labelled switch for one category.
@@ -63,7 +68,9 @@ pub fn CategoryRow(props: &CategoryRowProps) -> Html {
                 </p>
             }
             if !props.services.is_empty() {
-                <ServiceList category={props.name.clone()} services={props.services.clone()} texts={props.texts.clone()} />
+                <ServiceList category={props.name.clone()} services={props.services.clone()} texts={props.texts.clone()}
+                    switchable={!locked} category_on={props.checked} refused={props.refused_services.clone()}
+                    on_toggle={props.on_toggle_service.clone()} />
             }
         </li>
     }

@@ -28,6 +28,10 @@ pub struct PreferencesProps {
     pub draft: BTreeSet<String>,
     /// A switch was flipped.
     pub on_toggle: Callback<String>,
+    /// Services (keys) currently switched off.
+    pub refused_services: BTreeSet<String>,
+    /// A service's switch was flipped (its key).
+    pub on_toggle_service: Callback<String>,
     /// Closed without a choice (Esc or the close button).
     pub on_close: Callback<()>,
     /// "Accept all".
@@ -90,6 +94,8 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
                 services={category.services.clone()}
                 texts={texts.clone()}
                 on_toggle={props.on_toggle.clone()}
+                refused_services={props.refused_services.clone()}
+                on_toggle_service={props.on_toggle_service.clone()}
             />
         }
     });

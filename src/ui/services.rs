@@ -2,12 +2,14 @@
 //! browser gives it keyboard use and its expanded state), one entry per service and a real table
 //! of its cookies, which scrolls inside its own labelled region on narrow screens.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use crate::config::Service;
 use crate::i18n::Texts;
+use crate::model::service_key;
 
 /// Props of [`ServiceList`].
 #[derive(Properties, PartialEq)]
@@ -18,6 +20,14 @@ pub struct ServiceListProps {
     pub services: Vec<Service>,
     /// Texts in the page's language (summary, table headers).
     pub texts: Rc<Texts>,
+    /// Whether each service gets its own switch (not for `necessary`).
+    pub switchable: bool,
+    /// Whether the category is switched on (service switches work only then).
+    pub category_on: bool,
+    /// Services (keys) switched off.
+    pub refused: BTreeSet<String>,
+    /// Flips a service's switch (by its key).
+    pub on_toggle: Callback<String>,
 }
 
 /// "Services and cookies (N)", expandable.
@@ -29,7 +39,14 @@ pub fn ServiceList(props: &ServiceListProps) -> Html {
         .replace("{count}", &props.services.len().to_string());
     let items = props.services.iter().enumerate().map(|(index, service)| {
         let id = format!("cc-service-{}-{index}", props.category);
-        html! { <ServiceEntry key={index} id={id} service={service.clone()} texts={texts.clone()} /> }
+        let key = service_key(&service.name);
+        let switch = props
+            .switchable
+            .then(|| (props.category_on, !props.refused.contains(&key)));
+        html! {
+            <ServiceEntry key={index} id={id} service={service.clone()} texts={texts.clone()}
+                switch={switch} on_toggle={props.on_toggle.clone()} />
+        }
     });
     html! {
         <details class="cc-services" data-testid={format!("services-{}", props.category)}>
@@ -48,6 +65,10 @@ struct ServiceEntryProps {
     service: Service,
     /// Texts in the page's language.
     texts: Rc<Texts>,
+    /// `(enabled, on)` of the service's own switch, if it has one.
+    switch: Option<(bool, bool)>,
+    /// Flips the switch (with the service's key).
+    on_toggle: Callback<String>,
 }
 
 /// One service: name, provider, purpose, privacy link and its cookie table.
@@ -56,6 +77,12 @@ fn ServiceEntry(props: &ServiceEntryProps) -> Html {
     let texts = &props.texts;
     let service = &props.service;
     let caption_id = format!("{}-cookies", props.id);
+    let name_id = format!("{}-name", props.id);
+    let toggle = {
+        let key = service_key(&service.name);
+        let on_toggle = props.on_toggle.clone();
+        Callback::from(move |_: Event| on_toggle.emit(key.clone()))
+    };
     let provider = service.provider.as_deref().unwrap_or(&service.name);
     let rows = service.cookies.iter().map(|cookie| {
         html! {
@@ -69,7 +96,14 @@ fn ServiceEntry(props: &ServiceEntryProps) -> Html {
     });
     html! {
         <li class="cc-service" data-testid="service">
-            <h3 class="cc-service-name">{ &service.name }</h3>
+            <div class="cc-service-head">
+                <h3 class="cc-service-name" id={name_id.clone()}>{ &service.name }</h3>
+                if let Some((enabled, on)) = props.switch {
+                    <input type="checkbox" role="switch" class="cc-switch" aria-labelledby={name_id.clone()}
+                        data-testid={format!("service-{}", service_key(&service.name))}
+                        checked={enabled && on} disabled={!enabled} onchange={toggle} />
+                }
+            </div>
             if let Some(provider) = &service.provider {
                 <p class="cc-service-line">{ texts.service_provider.replace("{provider}", provider) }</p>
             }

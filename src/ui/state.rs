@@ -21,6 +21,8 @@ pub struct UiState {
     pub gpc: bool,
     /// Whether the visitor is asked again because the notice changed.
     pub renewal: bool,
+    /// Services (keys) switched off in the dialog, not yet saved.
+    pub refused_services: BTreeSet<String>,
     /// Categories switched on in the dialog, not yet saved.
     pub draft: BTreeSet<String>,
 }
@@ -36,18 +38,22 @@ pub enum UiAction {
     Close,
     /// The visitor flipped a category's switch.
     Toggle(String),
+    /// The visitor flipped a service's switch (by its key).
+    ToggleService(String),
 }
 
 impl UiState {
     /// The state shown first.
     pub fn new(snapshot: Snapshot) -> UiState {
         let draft = draft_from(snapshot.consent.as_ref());
+        let refused_services = refused_from(snapshot.consent.as_ref());
         UiState {
             view: snapshot.view,
             consent: snapshot.consent,
             cookies_enabled: snapshot.cookies_enabled,
             gpc: snapshot.gpc,
             renewal: snapshot.renewal,
+            refused_services,
             draft,
         }
     }
@@ -66,6 +72,13 @@ fn draft_from(consent: Option<&Consent>) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The services the stored choice switched off.
+fn refused_from(consent: Option<&Consent>) -> BTreeSet<String> {
+    consent
+        .map(|c| c.refused_services.clone())
+        .unwrap_or_default()
+}
+
 impl Reducible for UiState {
     type Action = UiAction;
 
@@ -76,6 +89,7 @@ impl Reducible for UiState {
                 let opening = snapshot.view == View::Preferences && self.view != View::Preferences;
                 if opening || snapshot.consent != self.consent {
                     next.draft = draft_from(snapshot.consent.as_ref());
+                    next.refused_services = refused_from(snapshot.consent.as_ref());
                 }
                 next.view = snapshot.view;
                 next.consent = snapshot.consent;
@@ -85,6 +99,7 @@ impl Reducible for UiState {
             }
             UiAction::OpenPreferences => {
                 next.draft = draft_from(self.consent.as_ref());
+                next.refused_services = refused_from(self.consent.as_ref());
                 next.view = View::Preferences;
             }
             UiAction::Close => {
@@ -97,6 +112,11 @@ impl Reducible for UiState {
             UiAction::Toggle(name) => {
                 if !next.draft.remove(&name) {
                     next.draft.insert(name);
+                }
+            }
+            UiAction::ToggleService(key) => {
+                if !next.refused_services.remove(&key) {
+                    next.refused_services.insert(key);
                 }
             }
         }

@@ -235,3 +235,32 @@ test('an unknown Consent Mode type in the config is reported with its field and 
   assert.equal(last.ad_storage, 'denied', 'nothing optional is granted while the config is invalid');
   await site.assertNoPageErrors();
 });
+
+test('a service switched off stays blocked while the rest of its category runs, also after a reload', { timeout: 60_000 }, async () => {
+  const page = await site.openPage('/');
+  await page.getByTestId('banner').getByRole('button', { name: 'Manage preferences' }).click();
+  const dialog = page.getByTestId('preferences');
+  await dialog.getByTestId('category-marketing').check();
+  await dialog.getByTestId('services-marketing').locator('summary').click();
+  const partnerAds = dialog.getByRole('switch', { name: 'Partner Ads' });
+  assert.equal(await partnerAds.isChecked(), true, 'a service is on with its category');
+  await partnerAds.uncheck();
+  await dialog.getByRole('button', { name: 'Save preferences' }).click();
+
+  await page.waitForFunction(() => window.canenrichDemo?.inlineMarketing === 1);
+  await site.waitForRequest('/demo/embed/video.html');
+  assert.deepEqual(site.requested('/demo/trackers/marketing.js'), [], 'the Partner Ads tag stayed blocked');
+  const consent = await page.evaluate(() => window.CanEnrichConsent.getConsent());
+  assert.ok(consent.categories.includes('marketing'));
+  assert.deepEqual(consent.refusedServices, ['partner-ads']);
+  assert.match((await site.cookie('canenrich_consent')).value, /^v2\./);
+
+  await page.reload();
+  await site.widgetReady(page);
+  await page.waitForFunction(() => window.canenrichDemo?.inlineMarketing === 1);
+  assert.deepEqual(site.requested('/demo/trackers/marketing.js'), [], 'still blocked after a reload');
+  await page.getByTestId('reopen').click();
+  await page.getByTestId('preferences').getByTestId('services-marketing').locator('summary').click();
+  assert.equal(await page.getByRole('switch', { name: 'Partner Ads' }).isChecked(), false, 'the dialog shows it off');
+  await site.assertNoPageErrors();
+});

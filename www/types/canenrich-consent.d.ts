@@ -146,6 +146,8 @@ export interface ConsentRecord {
   rejected: string[];
   /** How the choice was made. */
   method: ConsentMethod;
+  /** Services (keys such as `partner-ads`: the `data-service` name in lower case, other characters as `-`) switched off inside accepted categories. */
+  refusedServices: string[];
 }
 
 /** Cookies and storage keys of refused categories that could not be erased. */
