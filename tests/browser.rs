@@ -100,6 +100,27 @@ async fn accepted_tags_run_once_in_document_order_and_refused_ones_stay_inert() 
 }
 
 #[wasm_bindgen_test]
+async fn a_gated_media_source_gets_its_address_once_accepted() {
+    let container = fixture(
+        r#"<video><source data-category="marketing" data-src="data:video/mp4;base64," type="video/mp4"></video>"#,
+    );
+    let source = container
+        .query_selector("source")
+        .expect("query")
+        .expect("source");
+    assert!(dom::release(Some(&consent(&["analytics"])))
+        .await
+        .is_empty());
+    assert!(!source.has_attribute("src"));
+    assert_eq!(dom::release(Some(&consent(&["marketing"]))).await.len(), 1);
+    assert_eq!(
+        source.get_attribute("src").as_deref(),
+        Some("data:video/mp4;base64,")
+    );
+    container.remove();
+}
+
+#[wasm_bindgen_test]
 async fn nothing_optional_is_released_before_a_choice() {
     let container = fixture(
         r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>

@@ -150,6 +150,15 @@ fn is_held(element: &Element) -> bool {
 pub fn reveal(element: &Element) {
     move_addresses(element);
     super::embed::uncover(element);
+    // A <source> changed after its <video>/<audio> chose one is ignored until the media reloads.
+    if element.tag_name().eq_ignore_ascii_case("source") {
+        if let Some(media) = element
+            .parent_element()
+            .and_then(|parent| parent.dyn_into::<web_sys::HtmlMediaElement>().ok())
+        {
+            media.load();
+        }
+    }
 }
 
 fn move_addresses(element: &Element) {
