@@ -1,5 +1,5 @@
-//! The visitor's consent record and the rules around it. Pure data and rules: no web-sys, no yew,
-//! no clock — time is passed in as [`Millis`].
+//! The visitor's consent record and the rules around it. Pure data and rules: no browser
+//! bindings, no UI, no clock — time is passed in as [`Millis`].
 
 pub mod codec;
 pub mod pattern;
