@@ -7,45 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_CATEGORIES: usize = 32;
 /// Longest accepted `configHash`, in characters.
 pub const MAX_CONFIG_HASH: usize = 128;
-/// The category that is always on and can never be refused.
-pub const NECESSARY: &str = "necessary";
-
-/// How the visitor made the choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// The "Accept all" button or `acceptAll()`.
-    AcceptAll,
-    /// The "Reject all" button or `rejectAll()`.
-    RejectAll,
-    /// Saved preferences or `acceptCategories(…)`.
-    Custom,
-    /// Applied from the Global Privacy Control signal.
-    Gpc,
-}
-
-impl Method {
-    /// The name used in JSON and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AcceptAll => "accept_all",
-            Self::RejectAll => "reject_all",
-            Self::Custom => "custom",
-            Self::Gpc => "gpc",
-        }
-    }
-
-    /// The method with this name, if any.
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "accept_all" => Some(Self::AcceptAll),
-            "reject_all" => Some(Self::RejectAll),
-            "custom" => Some(Self::Custom),
-            "gpc" => Some(Self::Gpc),
-            _ => None,
-        }
-    }
-}
+/// How the visitor made the choice, and the category that is always on: the widget's own
+/// definitions, so a receipt and the record it came from can never disagree on a name.
+pub use canenrich_consent::model::{Method, NECESSARY};
 
 /// A record of one consent choice, exactly as posted and returned. It carries no IP address,
 /// user agent or other request data.

@@ -13,8 +13,10 @@ pub type Millis = u64;
 /// The category that is always on: login, security and remembering the choice itself.
 pub const NECESSARY: &str = "necessary";
 
-/// How a choice was made, as stored in the record and reported to the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a choice was made, as stored in the record and reported to the site (the same names in
+/// receipts: `accept_all`, `reject_all`, `custom`, `gpc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Method {
     /// "Accept all", from the banner, the dialog or the API.
     AcceptAll,
