@@ -34,10 +34,7 @@ pub struct BannerProps {
 #[component]
 pub fn Banner(props: &BannerProps) -> Html {
     let texts = &props.texts;
-    let click = |callback: &Callback<()>| {
-        let callback = callback.clone();
-        Callback::from(move |_: MouseEvent| callback.emit(()))
-    };
+    let click = super::on_click;
     html! {
         <section class="cc-banner" role="dialog" aria-modal="false" aria-labelledby="cc-banner-title"
             aria-describedby="cc-banner-body" data-testid="banner" hidden={!props.open}>

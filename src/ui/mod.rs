@@ -46,6 +46,12 @@ impl PartialEq for Setup {
     }
 }
 
+/// A button's click handler that reports the click as `()` to `callback`.
+fn on_click(callback: &yew::Callback<()>) -> yew::Callback<web_sys::MouseEvent> {
+    let callback = callback.clone();
+    yew::Callback::from(move |_: web_sys::MouseEvent| callback.emit(()))
+}
+
 /// Renders the app into `root` with `initial` as its first state.
 pub fn mount(root: Element, setup: Setup, initial: Snapshot) {
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { setup, initial }).render();

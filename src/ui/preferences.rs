@@ -60,10 +60,7 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
         });
     }
     let texts = &props.texts;
-    let click = |callback: &Callback<()>| {
-        let callback = callback.clone();
-        Callback::from(move |_: MouseEvent| callback.emit(()))
-    };
+    let click = super::on_click;
     let oncancel = {
         let on_close = props.on_close.clone();
         Callback::from(move |event: Event| {
