@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
+import { servePagesInChinese } from './demo.mjs';
 import { useSite } from './harness.mjs';
 
 const site = useSite();
@@ -33,22 +34,6 @@ const reopenButton = (page) => page.getByTestId('reopen');
 /** Makes every page of this test load axe-core. Call before `site.openPage`. */
 async function withAxe() {
   await site.context.addInitScript({ content: AXE_SOURCE });
-}
-
-/**
- * Serves the demo pages as if they were written in Simplified Chinese (`<html lang="zh-CN">`),
- * so the widget negotiates zh-CN the way it would on a real Chinese site. Headers (the CSP and
- * its nonce) pass through unchanged. Call before `site.openPage`.
- */
-async function servePagesInChinese() {
-  await site.context.route(
-    (url) => url.origin === new URL(site.url('/')).origin && !/\.\w+$/.test(url.pathname),
-    async (route) => {
-      const response = await route.fetch();
-      const body = (await response.text()).replace('<html lang="en"', '<html lang="zh-CN"');
-      await route.fulfill({ response, body });
-    },
-  );
 }
 
 /** Re-renders the current page under `media` (colour scheme, reduced motion) from a fresh load. */
@@ -237,7 +222,7 @@ test('the open preferences dialog has no WCAG 2.2 A or AA violations in either t
 
 test('the Simplified Chinese banner and dialog have no WCAG 2.2 A or AA violations', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   await withAxe();
-  await servePagesInChinese();
+  await servePagesInChinese(site);
   const page = await site.openPage('/');
   await banner(page).getByRole('button', { name: '全部接受' }).waitFor();
   await assertNoAxeViolations(t, page, 'banner, zh-CN');
@@ -487,7 +472,7 @@ function assertButtonsFit(measured, label) {
 for (const width of [320, 360, 640]) {
   for (const language of ['en', 'zh-CN']) {
     test(`at ${width} px wide in ${language} the widget fits the screen with large enough buttons`, { timeout: TEST_TIMEOUT_MS }, async () => {
-      if (language === 'zh-CN') await servePagesInChinese();
+      if (language === 'zh-CN') await servePagesInChinese(site);
       const page = await site.openPage('/');
       await page.setViewportSize({ width, height: 640 });
       await banner(page).waitFor();
@@ -531,7 +516,7 @@ for (const [language, expected] of [
   ['zh-CN', { lang: 'zh-CN', dir: 'ltr', title: '我们使用 Cookie' }],
 ]) {
   test(`the widget root carries lang and dir for ${language}`, { timeout: TEST_TIMEOUT_MS }, async () => {
-    if (language === 'zh-CN') await servePagesInChinese();
+    if (language === 'zh-CN') await servePagesInChinese(site);
     const page = await site.openPage('/');
     const root = await page.evaluate((host) => {
       const element = document.querySelector(host).shadowRoot.querySelector('[lang]');

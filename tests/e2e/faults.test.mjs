@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 
+import { assertNothingGatedRan, demoState, GATED_REQUESTS } from './demo.mjs';
 import { BASE_URL, useSite } from './harness.mjs';
 
 const site = useSite();
@@ -17,36 +18,13 @@ const TEST_TIMEOUT_MS = 60_000;
 /** How long a fail-closed page is watched for a gated tag that should never run. */
 const QUIET_MS = 1_000;
 
-/** Requests that only a released (consented) tag makes. */
-const GATED_REQUESTS = ['/demo/trackers/', '/demo/pixel.gif', '/demo/embed/video.html'];
-/** Cookies that only the demo's analytics and marketing tags set. */
-const TRACKER_COOKIES = ['_ga', '_ga_DEMO', 'mk_id'];
 /** The demo config's `revision` (www/site/demo + dist/config.json). */
 const REVISION = 1;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const banner = (page) => page.getByTestId('banner');
 const bannerButton = (page, name) => banner(page).getByRole('button', { name, exact: true });
-const demoState = (page) => page.evaluate(() => window.canenrichDemo ?? null);
 const getConsent = (page) => page.evaluate(() => window.CanEnrichConsent.getConsent());
-
-/** Nothing gated ran, was requested, or left a cookie. */
-async function assertNothingGatedRan(page) {
-  assert.equal(await demoState(page), null, 'a gated tag ran (window.canenrichDemo is set)');
-  assert.equal(await page.getByTestId('ran-analytics').count(), 0, 'the analytics tag ran');
-  assert.equal(await page.getByTestId('ran-marketing').count(), 0, 'the marketing tag ran');
-  for (const path of GATED_REQUESTS) {
-    assert.deepEqual(site.requested(path), [], `a gated resource was requested: ${path}`);
-  }
-  const cookies = await site.cookieNames();
-  for (const name of TRACKER_COOKIES) {
-    assert.ok(!cookies.includes(name), `tracker cookie ${name} was set (cookies: ${cookies})`);
-  }
-  const inert = await page.evaluate(() =>
-    [...document.querySelectorAll('script[data-category]')].every((s) => s.type === 'text/plain'),
-  );
-  assert.ok(inert, 'every gated script is still type="text/plain"');
-}
 
 /**
  * After a choice that must release nothing: no gated request arrives within `QUIET_MS`, then
@@ -56,7 +34,7 @@ async function assertNothingGatedRan(page) {
 async function assertStaysQuiet(page) {
   const gated = Promise.any(GATED_REQUESTS.map((path) => site.waitForRequest(path, QUIET_MS)));
   await assert.rejects(gated, 'a gated resource was requested after the choice');
-  await assertNothingGatedRan(page);
+  await assertNothingGatedRan(site, page);
 }
 
 /** Every gated tag ran exactly once, in document order, and the gated embeds loaded. */
@@ -138,7 +116,7 @@ test('with storage that throws, the banner works and Accept all releases every t
   const page = await site.openPage('/');
   await assert.rejects(page.evaluate(() => window.localStorage), /denied/, 'storage throws in the page');
   await banner(page).waitFor();
-  await assertNothingGatedRan(page);
+  await assertNothingGatedRan(site, page);
 
   await bannerButton(page, 'Accept all').click();
   await banner(page).waitFor({ state: 'hidden' });
@@ -181,7 +159,7 @@ test('with cookies disabled, the banner says sign-in will not work and a choice 
   assert.equal(await notice.getAttribute('role'), 'alert');
   assert.match(await notice.innerText(), /sign(ing)? in|log ?in/i, 'the notice is about signing in');
   assert.match(await notice.innerText(), /cookie/i, 'the notice names cookies');
-  await assertNothingGatedRan(page);
+  await assertNothingGatedRan(site, page);
 
   await bannerButton(page, 'Reject all').click();
   await banner(page).waitFor({ state: 'hidden' });

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
+import { servePagesInChinese, consentCalls } from './demo.mjs';
 import { useSite } from './harness.mjs';
 
 const site = useSite();
@@ -41,18 +42,6 @@ async function expand(page, category) {
   await services(page, category).getByTestId('service').first().waitFor();
 }
 
-/** Serves the demo pages as written in Simplified Chinese (`<html lang="zh-CN">`). */
-async function servePagesInChinese() {
-  await site.context.route(
-    (url) => url.origin === new URL(site.url('/')).origin && !/\.\w+$/.test(url.pathname),
-    async (route) => {
-      const response = await route.fetch();
-      const body = (await response.text()).replace('<html lang="en"', '<html lang="zh-CN"');
-      await route.fulfill({ response, body });
-    },
-  );
-}
-
 /** Merges `extra` into the demo's `/demo/consent.json` (the page's `data-config`). */
 async function serveConfigWith(extra) {
   await site.context.route('**/demo/consent.json', async (route) => {
@@ -84,15 +73,6 @@ async function axeViolations(page) {
     { host: HOST, tags: WCAG_TAGS },
   );
 }
-
-/** Every `gtag('consent', …)` call so far, oldest first. */
-const consentCalls = (page) =>
-  page.evaluate(() =>
-    (window.dataLayer ?? [])
-      .map((entry) => Array.from(entry))
-      .filter((entry) => entry[0] === 'consent')
-      .map(([, action, state]) => ({ action, state })),
-  );
 
 test('each category lists its services and their cookies under "Services and cookies"', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await openPreferences();
@@ -147,7 +127,7 @@ test('each cookie table is a real table with a caption and column headers', { ti
 });
 
 test('in Simplified Chinese the summary and the cookie table headers are Chinese', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const page = await openPreferences(servePagesInChinese);
+  const page = await openPreferences(() => servePagesInChinese(site));
   const summary = services(page, 'analytics').locator('summary');
   assert.equal(await summary.innerText(), '服务和 Cookie（1）');
   await expand(page, 'analytics');
@@ -160,7 +140,7 @@ test('the dialog with its services expanded has no WCAG 2.2 A or AA violations, 
   for (const chinese of [false, true]) {
     const page = await openPreferences(async () => {
       await site.context.addInitScript({ content: AXE_SOURCE });
-      if (chinese) await servePagesInChinese();
+      if (chinese) await servePagesInChinese(site);
     });
     for (const category of ['necessary', 'analytics', 'marketing']) await expand(page, category);
     const violations = await axeViolations(page);
@@ -172,7 +152,7 @@ test('the dialog with its services expanded has no WCAG 2.2 A or AA violations, 
 
 test('at 320 px the cookie table scrolls inside its own box, never the dialog or the page', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await openPreferences(async () => {
-    await servePagesInChinese();
+    await servePagesInChinese(site);
   });
   await page.setViewportSize({ width: 320, height: 640 });
   await expand(page, 'analytics');

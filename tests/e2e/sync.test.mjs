@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { consentCalls } from './demo.mjs';
 import { useSite } from './harness.mjs';
 
 const site = useSite();
@@ -51,13 +52,6 @@ test('every choice posts a receipt that the server returns by its id', { timeout
 });
 
 test('Google Consent Mode starts all denied and is updated on every choice and load', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const consentCalls = (page) =>
-    page.evaluate(() =>
-      (window.dataLayer ?? [])
-        .map((entry) => Array.from(entry))
-        .filter((entry) => entry[0] === 'consent')
-        .map(([, action, state]) => ({ action, state })),
-    );
   const page = await site.openPage('/');
   const first = await consentCalls(page);
   assert.equal(first[0].action, 'default');

@@ -1,0 +1,51 @@
+// What the demo site's gated tags leave behind, and the page rewrites several test files use:
+// one definition each, so every test checks "nothing ran" and "what Consent Mode heard" the same way.
+
+import assert from 'node:assert/strict';
+
+/** Requests that only a released (consented) tag makes. */
+export const GATED_REQUESTS = ['/demo/trackers/', '/demo/pixel.gif', '/demo/embed/video.html'];
+/** Cookies that only the demo's analytics and marketing tags set. */
+export const TRACKER_COOKIES = ['_ga', '_ga_DEMO', 'mk_id'];
+
+/** What the demo's gated tags recorded (`null` if none ran). */
+export const demoState = (page) => page.evaluate(() => window.canenrichDemo ?? null);
+
+/** Nothing gated ran, was requested, or left a cookie, and every gated script is still inert. */
+export async function assertNothingGatedRan(site, page) {
+  assert.equal(await demoState(page), null, 'a gated tag ran (window.canenrichDemo is set)');
+  assert.equal(await page.getByTestId('ran-analytics').count(), 0, 'the analytics tag ran');
+  assert.equal(await page.getByTestId('ran-marketing').count(), 0, 'the marketing tag ran');
+  for (const path of GATED_REQUESTS) {
+    assert.deepEqual(site.requested(path), [], `a gated resource was requested: ${path}`);
+  }
+  const cookies = await site.cookieNames();
+  for (const name of TRACKER_COOKIES) {
+    assert.ok(!cookies.includes(name), `tracker cookie ${name} was set (cookies: ${cookies})`);
+  }
+  const inert = await page.evaluate(() =>
+    [...document.querySelectorAll('script[data-category]')].every((s) => s.type === 'text/plain'),
+  );
+  assert.ok(inert, 'every gated script is still type="text/plain"');
+}
+
+/** Every `gtag('consent', …)` call so far, oldest first. */
+export const consentCalls = (page) =>
+  page.evaluate(() =>
+    (window.dataLayer ?? [])
+      .map((entry) => Array.from(entry))
+      .filter((entry) => entry[0] === 'consent')
+      .map(([, action, state]) => ({ action, state })),
+  );
+
+/** Serves the site's pages with `<html lang="zh-CN">` (headers, CSP included, unchanged). */
+export async function servePagesInChinese(site) {
+  await site.context.route(
+    (url) => url.origin === new URL(site.url('/')).origin && !/\.\w+$/.test(url.pathname),
+    async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace('<html lang="en"', '<html lang="zh-CN"');
+      await route.fulfill({ response, body });
+    },
+  );
+}
