@@ -24,7 +24,7 @@ const PREFIX: &str = "CanEnrich Consent:";
 const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
-/// attributes: { lang, theme, position, debug }, css, view, handover, upgrade }`; the inline
+/// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList }`; the inline
 /// config is read from the page. Resolves with `"ready"` once the banner (if one is due) is
 /// rendered — or, in the core build, with `"upgrade"` when a banner is due, which only the full
 /// build can draw (the core then has changed nothing but erasing refused data).
@@ -42,7 +42,10 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
         }
     };
     let texts = Rc::new(load_texts(&config)?);
-    runtime::init(config.clone(), fail_closed);
+    let suffix_list = Reflect::get(&options, &"suffixList".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    runtime::init(config.clone(), fail_closed, suffix_list);
     apply_test_override(&config);
     let view = match text_field(&options, "view").as_deref() {
         Some("banner") => Some(View::Banner),

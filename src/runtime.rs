@@ -45,6 +45,23 @@ struct Runtime {
     interval: Option<i32>,
     /// The watcher of inserted elements, disconnected on hand-over.
     observer: Option<web_sys::MutationObserver>,
+    /// The loader's fetch of the Public Suffix List (a promise of its text).
+    suffix_list: Option<js_sys::Function>,
+    /// How far up the domain tree erasing goes.
+    registrable: Registrable,
+}
+
+/// What the page knows of its registrable domain (the last parent a cookie may be set for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Registrable {
+    /// Not needed yet, or not looked up: erasing tries every parent.
+    Unknown,
+    /// The Public Suffix List is on its way.
+    Loading,
+    /// From the list. A host that is a public suffix itself is its own bound.
+    Known(String),
+    /// The list could not load or be read: erasing keeps trying every parent.
+    Unavailable,
 }
 
 thread_local! {
@@ -57,7 +74,9 @@ fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
 
 /// Starts the runtime: loads the stored choice (anything unreadable or outdated counts as none),
 /// erases what refused categories left, and decides whether the banner shows.
-pub fn init(config: Config, fail_closed: bool) {
+/// `suffix_list` is the loader's fetch of the Public Suffix List, used only when something must
+/// be erased on a host with parent domains.
+pub fn init(config: Config, fail_closed: bool, suffix_list: Option<js_sys::Function>) {
     let cookies = CookieStore::open();
     let now = now();
     let record = cookies.as_ref().and_then(|store| storage::read(store));
@@ -89,6 +108,8 @@ pub fn init(config: Config, fail_closed: bool) {
         stopped: false,
         interval: None,
         observer: None,
+        suffix_list,
+        registrable: Registrable::Unknown,
     };
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
     erase();
@@ -477,9 +498,15 @@ fn announce_mode() {
 /// Erases what refused categories left and returns what survived (cookies set for a domain or
 /// path the page cannot reach, `HttpOnly` cookies); survivors are reported on the console.
 fn erase() -> plan::Erasure {
-    let (erased, survivors, leaks) = with(|rt| {
+    let host = dom::hostname();
+    let (erased, survivors, leaks, domains) = with(|rt| {
         let store = rt.cookies.as_ref()?;
-        let (erased, survivors) = dom::erase(&rt.config, rt.released(), store);
+        let bound = match &rt.registrable {
+            Registrable::Known(domain) => Some(domain.as_str()),
+            _ => None,
+        };
+        let domains = plan::cookie_domains(&host, bound);
+        let (erased, survivors) = dom::erase(&rt.config, rt.released(), store, &domains);
         let mut leaks = Vec::new();
         if rt.config.debug && rt.consent.is_none() {
             let (cookies, storage) = dom::present(store);
@@ -500,15 +527,19 @@ fn erase() -> plan::Erasure {
                 }
             }
         }
-        Some((erased, survivors, leaks))
+        Some((erased, survivors, leaks, domains))
     })
     .flatten()
     .unwrap_or_default();
     if !erased.is_empty() {
+        let domains: Vec<&str> = domains.iter().flatten().map(String::as_str).collect();
         debug(&format!(
-            "erased cookies {:?} and storage keys {:?}",
+            "erased cookies {:?} (host-only and for domains {domains:?}) and storage keys {:?}",
             erased.cookies, erased.storage
         ));
+        if plan::needs_suffix_list(&host) {
+            look_up_registrable(host);
+        }
     }
     for leak in leaks {
         debug(&format!(
@@ -522,6 +553,48 @@ fn erase() -> plan::Erasure {
         )));
     }
     survivors
+}
+
+/// Fetches the Public Suffix List once, the first time something is erased on a host with parent
+/// domains, so that later erasing stops at the registrable domain. Until then, and if the list
+/// cannot load, every parent is tried.
+fn look_up_registrable(host: String) {
+    let Some(fetch) = with(|rt| {
+        if rt.registrable != Registrable::Unknown {
+            return None;
+        }
+        rt.registrable = Registrable::Loading;
+        rt.suffix_list.clone()
+    })
+    .flatten() else {
+        return;
+    };
+    spawn_local(async move {
+        let text = match fetch.call0(&JsValue::NULL) {
+            Ok(promise) => {
+                wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise)).await
+            }
+            Err(err) => Err(err),
+        };
+        let found = text
+            .map_err(|err| format!("{err:?}"))
+            .and_then(|text| text.as_string().ok_or_else(|| "not text".to_string()))
+            .and_then(|text| plan::registrable_domain(&text, &host));
+        let registrable = match found {
+            Ok(domain) => {
+                let domain = domain.unwrap_or_else(|| host.clone());
+                debug(&format!("cookies on {host} are erased up to {domain}"));
+                Registrable::Known(domain)
+            }
+            Err(err) => {
+                debug(&format!(
+                    "the Public Suffix List did not load ({err}); erasing keeps trying every parent domain"
+                ));
+                Registrable::Unavailable
+            }
+        };
+        with(|rt| rt.registrable = registrable);
+    });
 }
 
 /// Runs release passes one at a time, so that tags keep document order even when choices

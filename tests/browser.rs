@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use canenrich_consent::blocker::dom;
+use canenrich_consent::blocker::{dom, plan};
 use canenrich_consent::config::Config;
 use canenrich_consent::model::{uuid, Consent, Method};
 use canenrich_consent::storage::{self, cookie::CookieStore, ConsentStore};
@@ -193,8 +193,14 @@ fn refusing_erases_matching_cookies_and_storage_but_never_essential_ones() {
     local.set_item("cart", "1").expect("set");
     session.set_item("mk_session", "1").expect("set");
 
-    let (erased, survivors) =
-        dom::erase(&Config::builtin(), Some(&consent(&["marketing"])), &store);
+    let host = dom::hostname();
+    let domains = plan::cookie_domains(&host, None);
+    let (erased, survivors) = dom::erase(
+        &Config::builtin(),
+        Some(&consent(&["marketing"])),
+        &store,
+        &domains,
+    );
     assert_eq!(erased.cookies, ["_ga", "_ga_DEMO"]);
     assert!(survivors.is_empty(), "{survivors:?}");
     let names = store.names();
@@ -214,7 +220,7 @@ fn refusing_erases_matching_cookies_and_storage_but_never_essential_ones() {
         Some("1".into())
     );
 
-    dom::erase(&Config::builtin(), None, &store);
+    dom::erase(&Config::builtin(), None, &store, &domains);
     assert!(
         !store.names().contains(&"mk_id".to_string()),
         "before a choice nothing optional stays"

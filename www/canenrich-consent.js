@@ -192,7 +192,9 @@
         remoteSource: configUrl || undefined,
         attributes: attributes,
         css: loaded[1][1],
-        upgrade: upgrade
+        upgrade: upgrade,
+        // Fetched only when something must be erased on a host with parent domains.
+        suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
       };
       Object.keys(extra).forEach(function (key) {
         options[key] = extra[key];

@@ -65,7 +65,7 @@ pub fn content_type(path: &Path) -> &'static str {
         "css" => "text/css; charset=utf-8",
         "json" | "map" => "application/json",
         "wasm" => "application/wasm",
-        "txt" => "text/plain; charset=utf-8",
+        "txt" | "dat" => "text/plain; charset=utf-8",
         "ts" => "text/plain; charset=utf-8",
         "png" => "image/png",
         "gif" => "image/gif",

@@ -247,12 +247,13 @@ pub fn present(cookies: &CookieStore) -> (Vec<String>, Vec<String>) {
     (cookies.names(), keys)
 }
 
-/// Erases cookies (every domain and path variant) and storage keys of refused categories, then
-/// reads the page again. Returns what was erased and what is still there.
+/// Erases cookies (for each of `domains` and every path prefix) and storage keys of refused
+/// categories, then reads the page again. Returns what was erased and what is still there.
 pub fn erase(
     config: &Config,
     consent: Option<&Consent>,
     cookies: &CookieStore,
+    domains: &[Option<String>],
 ) -> (Erasure, Erasure) {
     let stores = storages();
     let keys: Vec<String> = stores.iter().flat_map(storage_keys).collect();
@@ -260,18 +261,12 @@ pub fn erase(
     if plan.is_empty() {
         return (plan, Erasure::default());
     }
-    let location = web_sys::window().map(|w| w.location());
-    let host = location
-        .as_ref()
-        .and_then(|l| l.hostname().ok())
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default();
-    let path = location
-        .as_ref()
-        .and_then(|l| l.pathname().ok())
-        .unwrap_or_default();
-    let (domains, paths) = (plan::cookie_domains(&host), plan::cookie_paths(&path));
+    let paths = plan::cookie_paths(&path);
     for name in &plan.cookies {
-        cookies.erase(name, &domains, &paths);
+        cookies.erase(name, domains, &paths);
     }
     for store in &stores {
         for key in &plan.storage {
@@ -281,6 +276,13 @@ pub fn erase(
     let keys: Vec<String> = stores.iter().flat_map(storage_keys).collect();
     let survivors = plan::erasure(config, consent, &cookies.names(), &keys);
     (plan, survivors)
+}
+
+/// The page's host name (`location.hostname`), empty when there is none.
+pub fn hostname() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hostname().ok())
+        .unwrap_or_default()
 }
 
 /// localStorage and sessionStorage, where the browser allows them (they throw when blocked).

@@ -182,16 +182,45 @@ pub fn parse_assignment(assignment: &str) -> (&str, bool) {
     (name, deletes)
 }
 
+/// Whether erasing on `host` depends on the Public Suffix List: a name with three labels or more
+/// (`www.example.co.uk`), where a parent may be a registrable domain (`example.co.uk`) or a public
+/// suffix (`co.uk`). IP addresses, `localhost` and two-label names have no parent to decide on.
+pub fn needs_suffix_list(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_err() && host.split('.').count() >= 3
+}
+
+/// The registrable domain of `host` (`www.shop.example.co.uk` → `example.co.uk`) according to
+/// `list`, the text of the Public Suffix List; `None` when `host` is itself a public suffix.
+///
+/// # Errors
+///
+/// The list cannot be read.
+pub fn registrable_domain(list: &str, host: &str) -> Result<Option<String>, String> {
+    use publicsuffix::Psl;
+    let list: publicsuffix::List = list
+        .parse()
+        .map_err(|err| format!("the Public Suffix List is invalid: {err}"))?;
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    Ok(list
+        .domain(host.as_bytes())
+        .and_then(|domain| std::str::from_utf8(domain.as_bytes()).ok())
+        .map(str::to_string))
+}
+
 /// Domains a cookie visible on `host` may have been set for: no `Domain` attribute (`None`), the
-/// host itself and each parent domain with at least two labels. Erasing for a public suffix is
-/// harmless: the browser ignores it.
-pub fn cookie_domains(host: &str) -> Vec<Option<String>> {
+/// host itself and each parent up to `registrable`, its registrable domain. While that is not
+/// known (the list has not loaded, or could not), every parent with at least two labels: erasing
+/// for a public suffix is harmless, the browser ignores it.
+pub fn cookie_domains(host: &str, registrable: Option<&str>) -> Vec<Option<String>> {
     let mut domains = vec![None];
     if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') {
         return domains;
     }
     let labels: Vec<&str> = host.split('.').collect();
-    for start in 0..labels.len().saturating_sub(1) {
+    let bound = registrable
+        .filter(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+        .map_or(2, |domain| domain.split('.').count());
+    for start in 0..=labels.len().saturating_sub(bound) {
         domains.push(Some(labels[start..].join(".")));
     }
     domains
@@ -389,21 +418,88 @@ mod tests {
         assert_eq!(parse_assignment(""), ("", false));
     }
 
+    /// The Public Suffix List the widget ships (`dist/public_suffix_list.dat` is made from it).
+    const LIST: &str = include_str!("../../data/public_suffix_list.dat");
+
+    fn some(names: &[&str]) -> Vec<Option<String>> {
+        std::iter::once(None)
+            .chain(names.iter().map(|n| Some(n.to_string())))
+            .collect()
+    }
+
     #[test]
-    fn cookies_are_erased_on_the_host_and_every_parent_domain() {
-        let domains = cookie_domains("www.shop.example.co.uk");
+    fn erasing_stops_at_the_registrable_domain() {
+        let host = "www.shop.example.co.uk";
+        let registrable = registrable_domain(LIST, host).expect("list");
+        assert_eq!(registrable.as_deref(), Some("example.co.uk"));
         assert_eq!(
-            domains,
-            [
-                None,
-                Some("www.shop.example.co.uk".to_string()),
-                Some("shop.example.co.uk".to_string()),
-                Some("example.co.uk".to_string()),
-                Some("co.uk".to_string()),
-            ]
+            cookie_domains(host, registrable.as_deref()),
+            some(&[
+                "www.shop.example.co.uk",
+                "shop.example.co.uk",
+                "example.co.uk"
+            ])
         );
-        assert_eq!(cookie_domains("127.0.0.1"), [None]);
-        assert_eq!(cookie_domains("localhost"), [None]);
+    }
+
+    #[test]
+    fn private_suffixes_count_as_public() {
+        // github.io is in the list's private section: alice.github.io is a site of its own.
+        let registrable = registrable_domain(LIST, "www.alice.github.io").expect("list");
+        assert_eq!(registrable.as_deref(), Some("alice.github.io"));
+        assert_eq!(
+            cookie_domains("www.alice.github.io", registrable.as_deref()),
+            some(&["www.alice.github.io", "alice.github.io"])
+        );
+        // A wildcard rule (*.compute.amazonaws.com style) and a host that is a suffix itself.
+        assert_eq!(
+            registrable_domain(LIST, "a.b.kawasaki.jp").expect("list"),
+            Some("a.b.kawasaki.jp".to_string())
+        );
+        assert_eq!(registrable_domain(LIST, "github.io").expect("list"), None);
+        // An exception rule (!city.kawasaki.jp) makes the name registrable again.
+        assert_eq!(
+            registrable_domain(LIST, "www.city.kawasaki.jp").expect("list"),
+            Some("city.kawasaki.jp".to_string())
+        );
+    }
+
+    #[test]
+    fn names_the_list_does_not_know_fall_back_to_the_last_label() {
+        assert_eq!(
+            registrable_domain(LIST, "www.shop.canenrich.test").expect("list"),
+            Some("canenrich.test".to_string())
+        );
+        assert_eq!(
+            registrable_domain(LIST, "WWW.Example.COM.").expect("list"),
+            Some("example.com".to_string())
+        );
+        assert!(registrable_domain("not a list", "example.com").is_err());
+    }
+
+    #[test]
+    fn without_the_list_every_parent_is_tried() {
+        assert_eq!(
+            cookie_domains("www.shop.example.co.uk", None),
+            some(&[
+                "www.shop.example.co.uk",
+                "shop.example.co.uk",
+                "example.co.uk",
+                "co.uk"
+            ])
+        );
+        // A registrable domain that does not contain the host is ignored.
+        assert_eq!(
+            cookie_domains("a.example.com", Some("other.org")),
+            some(&["a.example.com", "example.com"])
+        );
+        assert_eq!(cookie_domains("example.com", None), some(&["example.com"]));
+        assert_eq!(cookie_domains("127.0.0.1", None), [None]);
+        assert_eq!(cookie_domains("localhost", None), [None]);
+        assert!(needs_suffix_list("www.example.com"));
+        assert!(!needs_suffix_list("example.com"));
+        assert!(!needs_suffix_list("127.0.0.1"));
+        assert!(!needs_suffix_list("::1"));
     }
 
     #[test]

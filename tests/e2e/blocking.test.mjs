@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { useSite } from './harness.mjs';
+import { SUBDOMAIN_URL, useSite } from './harness.mjs';
 
 const site = useSite();
 const TEST_TIMEOUT_MS = 60_000;
@@ -115,6 +115,8 @@ test('withdrawing consent erases the cookies and storage the tags left', { timeo
   await site.widgetReady(page);
   const reloaded = await site.cookieNames();
   assert.ok(!reloaded.includes('mk_id'), `mk_id survived a reload while refused: ${reloaded}`);
+  // 127.0.0.1 has no parent domains: the Public Suffix List is never fetched.
+  assert.deepEqual(site.requested('public_suffix_list.dat'), []);
   await site.assertNoPageErrors();
 });
 
@@ -163,5 +165,58 @@ test('a blocked video shows a placeholder that can load it once or always allow 
   assert.ok(consent.categories.includes('marketing'));
   assert.ok(!consent.categories.includes('analytics'), 'only the embed\'s category was allowed');
   assert.equal(await page.getByTestId('embed-placeholder').count(), 0);
+  await site.assertNoPageErrors();
+});
+
+test('on a host with parent domains, refusing erases up to the registrable domain and no further', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Debug mode names the domains each erase covers. (Playwright fetches in Node, which does not
+  // know the browser's host mapping: ask the server by its address.)
+  await site.context.route('**/demo/consent.json', async (route) => {
+    const response = await route.fetch({ url: site.url('/demo/consent.json') });
+    await route.fulfill({ response, json: { ...(await response.json()), debug: true } });
+  });
+  const lines = [];
+  site.context.on('console', (message) => {
+    if (message.type() === 'info' && message.text().includes('[debug]')) lines.push(message.text());
+  });
+  const jar = async () => (await site.context.cookies(`${SUBDOMAIN_URL}/`)).map((c) => `${c.name}@${c.domain}`).sort();
+  const page = await site.openPage(`${SUBDOMAIN_URL}/`);
+  await page.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
+  await page.getByTestId('reopen').waitFor();
+  // What trackers on this site could have left: on the registrable domain, a parent, the host.
+  await site.context.addCookies([
+    { name: '_ga', value: 'site-wide', domain: '.example.co.uk', path: '/' },
+    { name: '_ga_DEMO', value: 'parent', domain: '.shop.example.co.uk', path: '/' },
+    { name: 'mk_id', value: 'host-only', url: `${SUBDOMAIN_URL}/` },
+  ]);
+  const set = await jar();
+  for (const cookie of ['_ga@.example.co.uk', '_ga_DEMO@.shop.example.co.uk', 'mk_id@www.shop.example.co.uk']) {
+    assert.ok(set.includes(cookie), `${cookie} is in the jar before the refusal: ${set}`);
+  }
+
+  await page.getByTestId('reopen').click();
+  await page.getByTestId('preferences').getByRole('button', { name: 'Reject all' }).click();
+  await page.getByTestId('reopen').waitFor();
+  const left = await jar();
+  assert.ok(left.every((c) => !/^(_ga|mk_id)/.test(c)), `survived the refusal: ${left}`);
+  const change = (await site.events(page, 'canenrich:change')).at(-1);
+  assert.deepEqual(change.detail.survivors, { cookies: [], storage: [] });
+
+  // The first erase on this host fetches the list; from then on erasing stops at example.co.uk.
+  await site.waitForRequest('/consent/public_suffix_list.dat');
+  const bound = async () => lines.find((line) => line.includes('erased up to'));
+  for (let i = 0; i < 50 && !(await bound()); i += 1) await page.waitForTimeout(100);
+  assert.match((await bound()) ?? lines.join('\n'), /www\.shop\.example\.co\.uk are erased up to example\.co\.uk/);
+
+  // A cookie that arrives later (an HTTP response) is erased by the sweep, within that bound.
+  await site.context.addCookies([{ name: '_ga', value: 'again', domain: '.example.co.uk', path: '/' }]);
+  const sweep = async () => lines.filter((line) => line.includes('erased cookies')).at(-1);
+  const before = await sweep();
+  for (let i = 0; i < 30 && (await sweep()) === before; i += 1) await page.waitForTimeout(100);
+  const swept = await sweep();
+  assert.notEqual(swept, before, `the sweep did not erase _ga again:\n${lines.join('\n')}`);
+  assert.match(swept, /"example\.co\.uk"/);
+  assert.doesNotMatch(swept, /"co\.uk"/, `erasing went past the registrable domain: ${swept}`);
+  assert.ok((await jar()).every((c) => !c.startsWith('_ga')), `_ga survived the sweep: ${await jar()}`);
   await site.assertNoPageErrors();
 });

@@ -25,6 +25,9 @@ export const CHROMIUM = process.env.CANENRICH_CHROMIUM ?? '/usr/bin/chromium';
 export const ACTION_TIMEOUT_MS = 10_000;
 
 // Root needs --no-sandbox; the rest keeps Chromium from calling home on a closed network.
+/** The demo server under a name with parent domains (`www.shop.example.co.uk:<port>`). */
+export const SUBDOMAIN_URL = `http://www.shop.example.co.uk:${new URL(BASE_URL).port || 80}`;
+
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -33,6 +36,9 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // A host with parent domains for the erasing tests: any name under example.co.uk is this
+  // machine (the port stays the server's).
+  `--host-resolver-rules=MAP *.example.co.uk 127.0.0.1`,
 ];
 
 // Runs in every page and frame before any page script, so it sees the widget's first events.

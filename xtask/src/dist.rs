@@ -23,6 +23,8 @@ const PACKAGE_NAME: &str = "@canenrich/consent";
 const TYPES: &str = "canenrich-consent.d.ts";
 /// The JSON Schema of the config.
 const SCHEMA: &str = "config.schema.json";
+/// The Public Suffix List, fetched by the widget only when it must erase on a host with parents.
+const SUFFIX_LIST: &str = "public_suffix_list.dat";
 
 /// `wasm-pack build --target web --release` into `out_dir` as `out_name`, with `extra` arguments.
 fn wasm_pack_build(
@@ -90,6 +92,12 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
         canenrich_consent::config::builtin_json(),
     )?;
     write_json(&dist.join(SCHEMA), canenrich_consent::config::schema_json())?;
+    let list = root.join("data").join(SUFFIX_LIST);
+    let list =
+        fs::read_to_string(&list).map_err(|e| format!("cannot read {}: {e}", list.display()))?;
+    let target = dist.join(SUFFIX_LIST);
+    fs::write(&target, compact_suffix_list(&list)?)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
 
     // Listed before package.json exists: it is for npm, not for browsers, so it stays plain.
     let originals = files(&dist)?;
@@ -118,7 +126,52 @@ fn is_precompressed(path: &Path) -> bool {
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default();
-    matches!(extension, "js" | "wasm" | "css" | "json")
+    matches!(extension, "js" | "wasm" | "css" | "json" | "dat")
+}
+
+/// The Public Suffix List as the widget reads it: the licence header, the section markers and
+/// the rules, each in the ASCII (punycode) form `location.hostname` uses; other comments and
+/// blank lines dropped.
+fn compact_suffix_list(list: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut in_header = true;
+    for line in list.lines().map(str::trim) {
+        let keep_comment = in_header || line.contains("===BEGIN") || line.contains("===END");
+        if line.starts_with("//") {
+            if keep_comment {
+                out.push_str(line);
+                out.push('\n');
+            }
+            continue;
+        }
+        if line.is_empty() {
+            in_header = false;
+            continue;
+        }
+        let (exception, rule) = match line.strip_prefix('!') {
+            Some(rule) => ("!", rule),
+            None => ("", line),
+        };
+        let ascii = if rule.is_ascii() {
+            rule.to_string()
+        } else {
+            rule.split('.')
+                .map(|label| match label {
+                    "*" => Ok(label.to_string()),
+                    _ => idna::domain_to_ascii(label)
+                        .map_err(|e| format!("public suffix rule {line}: {e:?}")),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(".")
+        };
+        out.push_str(exception);
+        out.push_str(&ascii);
+        out.push('\n');
+    }
+    if !out.contains("===BEGIN ICANN DOMAINS===") {
+        return Err("data/public_suffix_list.dat has no ICANN section".into());
+    }
+    Ok(out)
 }
 
 /// Writes `<file>.br` (brotli -q 11) and `<file>.gz` (gzip -9) next to `path`.
@@ -438,6 +491,20 @@ mod tests {
         assert_eq!(json["version"], "1.2.3");
         assert_eq!(json["types"], TYPES);
         assert_eq!(json["files"], serde_json::json!(["a.js"]));
+    }
+
+    #[test]
+    fn the_suffix_list_keeps_rules_and_sections_in_ascii() {
+        let list = "// licence\n// header\n\n// ===BEGIN ICANN DOMAINS===\n// uk : note\nco.uk\n\n\
+                    *.kawasaki.jp\n!city.kawasaki.jp\n中国\n// ===END ICANN DOMAINS===\n\
+                    // ===BEGIN PRIVATE DOMAINS===\ngithub.io\n";
+        assert_eq!(
+            compact_suffix_list(list).expect("list"),
+            "// licence\n// header\n// ===BEGIN ICANN DOMAINS===\nco.uk\n*.kawasaki.jp\n\
+             !city.kawasaki.jp\nxn--fiqs8s\n// ===END ICANN DOMAINS===\n\
+             // ===BEGIN PRIVATE DOMAINS===\ngithub.io\n"
+        );
+        assert!(compact_suffix_list("co.uk\n").is_err());
     }
 
     #[test]
