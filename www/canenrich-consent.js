@@ -173,10 +173,26 @@
   var inputs = null;
   var upgrading = false;
 
+  // Fetches and compiles a WebAssembly module, streaming when the host sends application/wasm.
+  function compile(url) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (response) {
+      if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
+      var type = response.headers.get('content-type') || '';
+      return WebAssembly.compileStreaming && type.indexOf('application/wasm') === 0
+        ? WebAssembly.compileStreaming(response)
+        : response.arrayBuffer().then(function (bytes) { return WebAssembly.compile(bytes); });
+    });
+  }
+
   function instantiate(flavour, suffix) {
     var name = flavour === 'core' ? 'canenrich_consent_core' : 'canenrich_consent';
+    // The module downloads and compiles while its JS glue loads, not after it.
+    var module = compile(base + name + '_bg.wasm' + suffix);
+    module.catch(function () {}); // handled below; the glue may fail first
     return import(base + name + '.js' + suffix).then(function (glue) {
-      return glue.default({ module_or_path: base + name + '_bg.wasm' + suffix }).then(function () {
+      return module.then(function (compiled) {
+        return glue.default({ module_or_path: compiled });
+      }).then(function () {
         return glue;
       });
     });

@@ -46,6 +46,12 @@ pub fn App(props: &AppProps) -> Html {
     // so focus goes to the "Cookie settings" button instead of falling back to <body>. A choice
     // made through the API leaves focus alone.
     let refocus = use_mut_ref(|| false);
+    // The dialog is built the first time it opens, not with the banner, and then kept (the
+    // browser returns focus from a closed <dialog>, not from a removed one).
+    let dialog_built = use_mut_ref(|| false);
+    if state.view == View::Preferences {
+        dialog_built.replace(true);
+    }
     {
         let reopen_ref = reopen_ref.clone();
         let refocus = refocus.clone();
@@ -124,6 +130,7 @@ pub fn App(props: &AppProps) -> Html {
                 on_reject={choose(Method::RejectAll)}
                 on_manage={open_preferences}
             />
+            if *dialog_built.borrow() {
             <Preferences
                 texts={texts.clone()}
                 config={setup.config.clone()}
@@ -138,6 +145,7 @@ pub fn App(props: &AppProps) -> Html {
                 on_reject={choose(Method::RejectAll)}
                 on_save={choose(Method::Custom)}
             />
+            }
             if show_reopen {
                 <button ref={reopen_ref} type="button" class="cc-reopen" data-testid="reopen"
                     aria-label={texts.reopen.clone()} title={texts.reopen.clone()} onclick={reopen}>
