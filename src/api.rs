@@ -329,23 +329,24 @@ fn resolve_config(options: &JsValue) -> Result<Config, ConfigError> {
 
 fn attribute_config(options: &JsValue) -> Result<ConfigFile, ConfigError> {
     let attributes = Reflect::get(options, &"attributes".into()).unwrap_or_default();
-    let mut object = serde_json::Map::new();
+    let mut members = Vec::new();
     for (attribute, field) in [
         ("lang", "language"),
         ("theme", "theme"),
         ("position", "position"),
     ] {
         if let Some(value) = text_field(&attributes, attribute) {
-            object.insert(field.into(), value.into());
+            members.push(format!(
+                "{}:{}",
+                crate::json::quote(field),
+                crate::json::quote(&value)
+            ));
         }
     }
     if text_field(&attributes, "debug").is_some() {
-        object.insert("debug".into(), true.into());
+        members.push(r#""debug":true"#.to_string());
     }
-    ConfigFile::parse(
-        &serde_json::Value::Object(object).to_string(),
-        "data-* attributes",
-    )
+    ConfigFile::parse(&format!("{{{}}}", members.join(",")), "data-* attributes")
 }
 
 fn load_texts(config: &Config) -> Result<Texts, JsValue> {

@@ -4,6 +4,7 @@
 pub mod blocker;
 pub mod config;
 pub mod i18n;
+pub mod json;
 pub mod model;
 pub mod storage;
 

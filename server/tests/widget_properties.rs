@@ -388,3 +388,75 @@ proptest! {
         }
     }
 }
+
+/// JSON-like text: valid documents, the same with one character removed or inserted, and
+/// strings of JSON's own punctuation, escapes and keywords.
+fn json_like_text() -> impl Strategy<Value = String> {
+    let document = || json().prop_map(|value| value.to_string());
+    prop_oneof![
+        document(),
+        (document(), any::<prop::sample::Index>()).prop_map(|(text, at)| {
+            let mut chars: Vec<char> = text.chars().collect();
+            chars.remove(at.index(chars.len()));
+            chars.into_iter().collect()
+        }),
+        (
+            document(),
+            any::<prop::sample::Index>(),
+            "[\\[\\]{}:,\"\\\\ 0-9.eE+\\-a-z\\x00-\\x1f]"
+        )
+            .prop_map(|(text, at, extra)| {
+                let mut chars: Vec<char> = text.chars().collect();
+                let at = at.index(chars.len() + 1);
+                chars.splice(at..at, extra.chars());
+                chars.into_iter().collect()
+            }),
+        "[\\[\\]{}:, \"\\\\0-9.eE+\\-]{0,24}",
+        "\"([a-z]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-F]{4}|\\\\u[dD][89abAB][0-9a-f]{2}){0,6}\"",
+        "(-?(0|[1-9][0-9]{0,3})(\\.[0-9]{0,3})?([eE][+-]?[0-9]{0,4})?)",
+        "(true|false|null|tru|nul|\\[|\\]|,| ){0,8}",
+    ]
+}
+
+/// Whether a value read by the widget's JSON reader is the value serde_json reads.
+fn same(ours: &canenrich_consent::json::Value, reference: &Value) -> bool {
+    use canenrich_consent::json::Value as Ours;
+    match (ours, reference) {
+        (Ours::Null, Value::Null) => true,
+        (Ours::Bool(a), Value::Bool(b)) => a == b,
+        // serde_json's default float parsing is not always correctly rounded (a few units in
+        // the last place, more for subnormals); the reader keeps the text, so compare loosely.
+        (Ours::Number(a), Value::Number(b)) => match (a.parse::<f64>(), b.as_f64()) {
+            (Ok(x), Some(y)) => x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+            _ => false,
+        },
+        (Ours::String(a), Value::String(b)) => a == b,
+        (Ours::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (Ours::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(name, x)| b.get(name).is_some_and(|y| same(x, y)))
+        }
+        _ => false,
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(2048))]
+
+    /// The widget reads JSON without serde_json (to stay small); serde_json is the reference.
+    /// The one intended difference: a repeated member name is an error, not "last one wins".
+    #[test]
+    fn the_json_reader_accepts_exactly_what_serde_json_accepts(text in json_like_text()) {
+        let ours = canenrich_consent::json::parse(&text);
+        let reference = serde_json::from_str::<Value>(&text);
+        match (&ours, &reference) {
+            (Ok(ours), Ok(reference)) => prop_assert!(same(ours, reference), "{:?}: {:?} vs {:?}", text, ours, reference),
+            (Err(err), Ok(_)) => prop_assert!(err.message.starts_with("duplicate field"), "{:?}: refused ({}) but serde_json reads it", text, err),
+            (Ok(_), Err(err)) => prop_assert!(false, "{:?}: accepted but serde_json says {}", text, err),
+            (Err(_), Err(_)) => {}
+        }
+    }
+}

@@ -3,10 +3,11 @@
 //! offending field. Pure: the JSON text is handed in by the loader.
 
 mod defaults;
+mod read;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use thiserror::Error;
 
 use crate::model::{
@@ -14,7 +15,7 @@ use crate::model::{
 };
 
 /// Colour scheme of the widget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Theme {
@@ -28,7 +29,7 @@ pub enum Theme {
 }
 
 /// Where the first layer sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Position {
@@ -65,7 +66,7 @@ impl Position {
 
 /// The JSON config exactly as a site owner writes it. Every field is optional; unknown fields are
 /// errors so that a typo is reported instead of silently ignored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfigFile {
@@ -123,7 +124,7 @@ pub struct ConfigFile {
 }
 
 /// One category in the JSON config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CategoryFile {
@@ -150,7 +151,7 @@ pub struct CategoryFile {
 
 /// A service (a tool or partner) that sets cookies under a category, as the preferences dialog
 /// lists it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Service {
@@ -171,7 +172,7 @@ pub struct Service {
 }
 
 /// One cookie a [`Service`] sets, as a row of the cookie table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ServiceCookie {
@@ -321,12 +322,13 @@ impl ConfigFile {
 
     /// Parses one config source. `source_name` is used in the error message.
     pub fn parse(json: &str, source_name: &str) -> Result<ConfigFile, ConfigError> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(&mut de).map_err(|err| ConfigError {
-            source_name: source_name.to_string(),
-            path: err.path().to_string(),
-            message: err.inner().to_string(),
-        })
+        crate::json::parse(json)
+            .and_then(|value| read::config_file(&value))
+            .map_err(|err| ConfigError {
+                source_name: source_name.to_string(),
+                path: err.path,
+                message: err.message,
+            })
     }
 }
 

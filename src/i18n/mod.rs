@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use crate::json::{self, Fields, Value};
 
 /// Every built-in language: its tag and its texts.
 pub const LOCALES: [(&str, &str); 2] = [
@@ -13,8 +13,7 @@ pub const LOCALES: [(&str, &str); 2] = [
 ];
 
 /// The texts of one language. Field names match the keys of the locale files.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Texts {
     /// BCP 47 tag, set as `lang` on the widget root.
     pub lang: String,
@@ -85,8 +84,7 @@ pub struct Texts {
 }
 
 /// Title and description of one built-in category.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryTexts {
     /// Title next to the switch.
     pub title: String,
@@ -94,14 +92,110 @@ pub struct CategoryTexts {
     pub description: String,
 }
 
+/// The keys of a locale file: every [`Texts`] field, in camelCase.
+const KEYS: [&str; 33] = [
+    "lang",
+    "dir",
+    "bannerTitle",
+    "bannerBody",
+    "loginNotice",
+    "privacyLink",
+    "acceptAll",
+    "rejectAll",
+    "manage",
+    "preferencesTitle",
+    "preferencesBody",
+    "save",
+    "close",
+    "alwaysOn",
+    "consentId",
+    "consentDate",
+    "reopen",
+    "cookiesDisabled",
+    "gpcNotice",
+    "revisionNotice",
+    "embedBlocked",
+    "loadOnce",
+    "alwaysAllow",
+    "servicesSummary",
+    "serviceProvider",
+    "servicePrivacy",
+    "serviceCookies",
+    "serviceNoCookies",
+    "cookieName",
+    "cookieProvider",
+    "cookieDuration",
+    "cookiePurpose",
+    "categories",
+];
+
 impl Texts {
-    /// The texts for `tag`, which must be one of [`LOCALES`].
-    pub fn load(tag: &str) -> Result<Texts, serde_json::Error> {
-        let json = LOCALES
+    /// The texts for `tag`, which must be one of [`LOCALES`] (else English).
+    ///
+    /// # Errors
+    ///
+    /// The locale file is not valid (a unit test holds every file to it).
+    pub fn load(tag: &str) -> Result<Texts, json::Error> {
+        let text = LOCALES
             .iter()
             .find(|(t, _)| *t == tag)
             .map_or(LOCALES[0].1, |(_, json)| *json);
-        serde_json::from_str(json)
+        Texts::read(&json::parse(text)?)
+    }
+
+    fn read(value: &Value) -> Result<Texts, json::Error> {
+        let fields = Fields::of(value, ".", &KEYS)?;
+        let text = |name: &str| {
+            let (value, path) = fields.require(name)?;
+            json::string(value, &path)
+        };
+        let (categories, path) = fields.require("categories")?;
+        let categories = json::map(categories, &path, |value, path| {
+            let fields = Fields::of(value, path, &["title", "description"])?;
+            let text = |name: &str| {
+                let (value, path) = fields.require(name)?;
+                json::string(value, &path)
+            };
+            Ok(CategoryTexts {
+                title: text("title")?,
+                description: text("description")?,
+            })
+        })?;
+        Ok(Texts {
+            lang: text("lang")?,
+            dir: text("dir")?,
+            banner_title: text("bannerTitle")?,
+            banner_body: text("bannerBody")?,
+            login_notice: text("loginNotice")?,
+            privacy_link: text("privacyLink")?,
+            accept_all: text("acceptAll")?,
+            reject_all: text("rejectAll")?,
+            manage: text("manage")?,
+            preferences_title: text("preferencesTitle")?,
+            preferences_body: text("preferencesBody")?,
+            save: text("save")?,
+            close: text("close")?,
+            always_on: text("alwaysOn")?,
+            consent_id: text("consentId")?,
+            consent_date: text("consentDate")?,
+            reopen: text("reopen")?,
+            cookies_disabled: text("cookiesDisabled")?,
+            gpc_notice: text("gpcNotice")?,
+            revision_notice: text("revisionNotice")?,
+            embed_blocked: text("embedBlocked")?,
+            load_once: text("loadOnce")?,
+            always_allow: text("alwaysAllow")?,
+            services_summary: text("servicesSummary")?,
+            service_provider: text("serviceProvider")?,
+            service_privacy: text("servicePrivacy")?,
+            service_cookies: text("serviceCookies")?,
+            service_no_cookies: text("serviceNoCookies")?,
+            cookie_name: text("cookieName")?,
+            cookie_provider: text("cookieProvider")?,
+            cookie_duration: text("cookieDuration")?,
+            cookie_purpose: text("cookiePurpose")?,
+            categories: categories.into_iter().collect(),
+        })
     }
 
     /// Title of category `name`: the site's own title, else the language file's, else the name.

@@ -65,16 +65,17 @@ pub fn encode(consent: &Consent) -> String {
 
 /// The proof-of-consent receipt for `consent` as JSON, in the shape `POST /api/consent` takes.
 pub fn receipt_json(consent: &Consent, config_hash: &str) -> String {
-    serde_json::json!({
-        "id": consent.id,
-        "timestamp": consent.timestamp,
-        "revision": consent.revision,
-        "categories": consent.accepted,
-        "rejected": consent.rejected,
-        "method": consent.method.as_str(),
-        "configHash": config_hash,
-    })
-    .to_string()
+    use crate::json::{quote, string_array};
+    format!(
+        r#"{{"id":{},"timestamp":{},"revision":{},"categories":{},"rejected":{},"method":{},"configHash":{}}}"#,
+        quote(&consent.id),
+        consent.timestamp,
+        consent.revision,
+        string_array(&consent.accepted),
+        string_array(&consent.rejected),
+        quote(consent.method.as_str()),
+        quote(config_hash),
+    )
 }
 
 /// Decodes a cookie value written by [`encode`]. Anything else is an error, never a panic.
