@@ -422,6 +422,13 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| Error::at(&self.path, format!("missing field `{name}`")))
     }
 
+    /// Member `name`, which must be a string.
+    #[inline(never)]
+    pub fn string(&self, name: &str) -> Result<String, Error> {
+        let (value, path) = self.require(name)?;
+        string(value, &path)
+    }
+
     /// Member `name` read by `read` when present.
     pub fn optional<T>(
         &self,

@@ -109,9 +109,8 @@ fn service(value: &Value, path: &str) -> Result<Service, Error> {
         path,
         &["name", "provider", "purpose", "privacyPolicyUrl", "cookies"],
     )?;
-    let (name, name_path) = fields.require("name")?;
     Ok(Service {
-        name: json::string(name, &name_path)?,
+        name: fields.string("name")?,
         provider: fields.optional("provider", json::string)?,
         purpose: fields.optional("purpose", json::string)?,
         privacy_policy_url: fields.optional("privacyPolicyUrl", json::string)?,
@@ -123,14 +122,10 @@ fn service(value: &Value, path: &str) -> Result<Service, Error> {
 
 fn service_cookie(value: &Value, path: &str) -> Result<ServiceCookie, Error> {
     let fields = Fields::of(value, path, &["name", "duration", "purpose"])?;
-    let text = |name: &str| {
-        let (value, path) = fields.require(name)?;
-        json::string(value, &path)
-    };
     Ok(ServiceCookie {
-        name: text("name")?,
-        duration: text("duration")?,
-        purpose: text("purpose")?,
+        name: fields.string("name")?,
+        duration: fields.string("duration")?,
+        purpose: fields.string("purpose")?,
     })
 }
 

@@ -145,55 +145,59 @@ impl Texts {
 
     fn read(value: &Value) -> Result<Texts, json::Error> {
         let fields = Fields::of(value, ".", &KEYS)?;
-        let text = |name: &str| {
-            let (value, path) = fields.require(name)?;
-            json::string(value, &path)
+        // Every text first, then moved into place in the same order (KEYS follows the fields).
+        let mut texts = KEYS[..KEYS.len() - 1]
+            .iter()
+            .map(|name| fields.string(name))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter();
+        let mut order = KEYS.iter();
+        let mut text = |key: &str| {
+            // The host tests run this with debug assertions: the keys below follow KEYS.
+            debug_assert_eq!(order.next(), Some(&key));
+            texts.next().unwrap_or_default()
         };
         let (categories, path) = fields.require("categories")?;
         let categories = json::map(categories, &path, |value, path| {
             let fields = Fields::of(value, path, &["title", "description"])?;
-            let text = |name: &str| {
-                let (value, path) = fields.require(name)?;
-                json::string(value, &path)
-            };
             Ok(CategoryTexts {
-                title: text("title")?,
-                description: text("description")?,
+                title: fields.string("title")?,
+                description: fields.string("description")?,
             })
         })?;
         Ok(Texts {
-            lang: text("lang")?,
-            dir: text("dir")?,
-            banner_title: text("bannerTitle")?,
-            banner_body: text("bannerBody")?,
-            login_notice: text("loginNotice")?,
-            privacy_link: text("privacyLink")?,
-            accept_all: text("acceptAll")?,
-            reject_all: text("rejectAll")?,
-            manage: text("manage")?,
-            preferences_title: text("preferencesTitle")?,
-            preferences_body: text("preferencesBody")?,
-            save: text("save")?,
-            close: text("close")?,
-            always_on: text("alwaysOn")?,
-            consent_id: text("consentId")?,
-            consent_date: text("consentDate")?,
-            reopen: text("reopen")?,
-            cookies_disabled: text("cookiesDisabled")?,
-            gpc_notice: text("gpcNotice")?,
-            revision_notice: text("revisionNotice")?,
-            embed_blocked: text("embedBlocked")?,
-            load_once: text("loadOnce")?,
-            always_allow: text("alwaysAllow")?,
-            services_summary: text("servicesSummary")?,
-            service_provider: text("serviceProvider")?,
-            service_privacy: text("servicePrivacy")?,
-            service_cookies: text("serviceCookies")?,
-            service_no_cookies: text("serviceNoCookies")?,
-            cookie_name: text("cookieName")?,
-            cookie_provider: text("cookieProvider")?,
-            cookie_duration: text("cookieDuration")?,
-            cookie_purpose: text("cookiePurpose")?,
+            lang: text("lang"),
+            dir: text("dir"),
+            banner_title: text("bannerTitle"),
+            banner_body: text("bannerBody"),
+            login_notice: text("loginNotice"),
+            privacy_link: text("privacyLink"),
+            accept_all: text("acceptAll"),
+            reject_all: text("rejectAll"),
+            manage: text("manage"),
+            preferences_title: text("preferencesTitle"),
+            preferences_body: text("preferencesBody"),
+            save: text("save"),
+            close: text("close"),
+            always_on: text("alwaysOn"),
+            consent_id: text("consentId"),
+            consent_date: text("consentDate"),
+            reopen: text("reopen"),
+            cookies_disabled: text("cookiesDisabled"),
+            gpc_notice: text("gpcNotice"),
+            revision_notice: text("revisionNotice"),
+            embed_blocked: text("embedBlocked"),
+            load_once: text("loadOnce"),
+            always_allow: text("alwaysAllow"),
+            services_summary: text("servicesSummary"),
+            service_provider: text("serviceProvider"),
+            service_privacy: text("servicePrivacy"),
+            service_cookies: text("serviceCookies"),
+            service_no_cookies: text("serviceNoCookies"),
+            cookie_name: text("cookieName"),
+            cookie_provider: text("cookieProvider"),
+            cookie_duration: text("cookieDuration"),
+            cookie_purpose: text("cookiePurpose"),
             categories: categories.into_iter().collect(),
         })
     }
