@@ -42,6 +42,9 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
         }
     };
     let texts = Rc::new(load_texts(&config)?);
+    // Start-up runs in three tasks (read, decide, draw) so that none blocks input for long on a
+    // slow device; until the runtime starts, the loader's guards hold everything optional.
+    yield_now().await;
     let suffix_list = Reflect::get(&options, &"suffixList".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
@@ -58,6 +61,7 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     let css = text_field(&options, "css").unwrap_or_default();
     let sheet = web_sys::CssStyleSheet::new()?;
     sheet.replace_sync(&css)?;
+    yield_now().await;
     if !draw(&options, Rc::new(config), texts.clone(), &sheet).await? {
         return Ok(JsValue::from_str("upgrade"));
     }
@@ -394,6 +398,25 @@ async fn dom_ready() {
         let _ = document.add_event_listener_with_callback("DOMContentLoaded", &resolve);
     });
     let _ = JsFuture::from(ready).await;
+}
+
+/// Lets the browser run other tasks (input, rendering) before continuing: `scheduler.yield()`
+/// where there is one (the continuation keeps its priority), else a zero-delay timeout.
+async fn yield_now() {
+    let scheduler = Reflect::get(&js_sys::global(), &"scheduler".into()).unwrap_or_default();
+    let yielded = Reflect::get(&scheduler, &"yield".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&scheduler).ok())
+        .and_then(|p| p.dyn_into::<Promise>().ok());
+    let promise = yielded.unwrap_or_else(|| {
+        Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(&resolve);
+            }
+        })
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Any element with `data-canenrich="show-preferences"` opens the preferences dialog.
