@@ -220,3 +220,27 @@ test('on a host with parent domains, refusing erases up to the registrable domai
   assert.ok((await jar()).every((c) => !c.startsWith('_ga')), `_ga survived the sweep: ${await jar()}`);
   await site.assertNoPageErrors();
 });
+
+test('when the Public Suffix List cannot load, erasing still reaches every parent domain', { timeout: TEST_TIMEOUT_MS }, async () => {
+  site.expectProblem(/Failed to load resource.*404/);
+  await site.context.route('**/public_suffix_list.dat', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  const jar = async () => (await site.context.cookies(`${SUBDOMAIN_URL}/`)).map((c) => `${c.name}@${c.domain}`);
+  // Left over from an earlier visit: erased before any choice, which asks for the list.
+  await site.context.addCookies([
+    { name: '_ga', value: 'old', domain: '.example.co.uk', path: '/' },
+    { name: 'mk_id', value: 'old', domain: '.shop.example.co.uk', path: '/' },
+  ]);
+  const page = await site.openPage(`${SUBDOMAIN_URL}/`);
+  await site.waitForRequest('/consent/public_suffix_list.dat');
+  await page.getByTestId('banner').getByRole('button', { name: 'Reject all' }).click();
+  await page.getByTestId('reopen').waitFor();
+  let left = await jar();
+  assert.ok(left.every((c) => !/^(_ga|mk_id)@/.test(c)), `survived without the list: ${left}`);
+
+  // Later writes (an HTTP response) are still erased by the sweep, on every parent domain.
+  await site.context.addCookies([{ name: '_ga', value: 'again', domain: '.example.co.uk', path: '/' }]);
+  for (let i = 0; i < 30 && (await jar()).some((c) => c.startsWith('_ga@')); i += 1) await page.waitForTimeout(100);
+  left = await jar();
+  assert.ok(left.every((c) => !c.startsWith('_ga@')), `_ga survived the sweep without the list: ${left}`);
+  await site.assertNoPageErrors();
+});
