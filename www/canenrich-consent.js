@@ -90,7 +90,10 @@
   function hold(node) {
     if (!node || (node.nodeType !== 1 && node.nodeType !== 11)) return;
     var gated = node.nodeType === 1 && node.hasAttribute('data-category') ? [node] : [];
-    gated.push.apply(gated, node.querySelectorAll('[data-category]'));
+    // The parser inserts elements one by one, before their children: only a node that arrives
+    // with children (innerHTML, a fragment, a built subtree) needs searching.
+    if (node.firstElementChild) gated.push.apply(gated, node.querySelectorAll('[data-category]'));
+    if (!gated.length) return;
     gated.forEach(function (el) {
       if (engine && engine.allows(el.getAttribute('data-category'), el.getAttribute('data-service') || undefined)) return;
       if (el.tagName === 'SCRIPT') {
@@ -128,9 +131,10 @@
   });
   // Parser-inserted and innerHTML-inserted elements: held as soon as they are seen.
   new MutationObserver(function (records) {
-    records.forEach(function (record) {
-      record.addedNodes.forEach(hold);
-    });
+    for (var r = 0; r < records.length; r++) {
+      var added = records[r].addedNodes;
+      for (var n = 0; n < added.length; n++) hold(added[n]);
+    }
   }).observe(d.documentElement, { childList: true, subtree: true });
 
   // ---- Cookie guard: what scripts write through document.cookie waits for the widget, which
