@@ -172,8 +172,8 @@ pub fn accept_categories(names: JsValue) -> Promise {
             "{PREFIX} acceptCategories expects an array of category names"
         )));
     }
-    let known: BTreeSet<String> = runtime::config()
-        .map(|c| c.category_names().map(str::to_string).collect())
+    let known = runtime::config()
+        .map(|c| crate::model::set_of(c.category_names().map(str::to_string)))
         .unwrap_or_default();
     let mut accepted = BTreeSet::new();
     for name in Array::from(&names).iter() {

@@ -386,20 +386,16 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
         );
         // Only services of accepted categories can be switched off; keys the config does not know
         // are dropped, so the record names what the visitor saw.
-        let known: BTreeSet<String> = rt
-            .config
-            .categories
-            .iter()
-            .filter(|c| consent.accepts(&c.name))
-            .flat_map(|c| c.services.iter().map(|s| model::service_key(&s.name)))
-            .collect();
-        let consent = consent.with_refused_services(
-            choice
-                .refused_services
-                .intersection(&known)
-                .cloned()
-                .collect(),
+        let known = model::set_of(
+            rt.config
+                .categories
+                .iter()
+                .filter(|c| consent.accepts(&c.name))
+                .flat_map(|c| c.services.iter().map(|s| model::service_key(&s.name))),
         );
+        let consent = consent.with_refused_services(model::set_of(
+            choice.refused_services.intersection(&known).cloned(),
+        ));
         let changed = changed_categories(rt.consent.as_ref(), Some(&consent), offered);
         if let Some(store) = &rt.cookies {
             if let Err(err) = storage::save(store, &consent, rt.config.max_age(&consent)) {
@@ -436,7 +432,7 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
 /// A choice accepting every category.
 pub fn accept_all() -> Result<Consent, JsValue> {
     let accepted = config()
-        .map(|c| c.category_names().map(str::to_string).collect())
+        .map(|c| model::set_of(c.category_names().map(str::to_string)))
         .unwrap_or_default();
     commit(Choice {
         accepted,

@@ -290,7 +290,7 @@ impl ConfigFile {
             receipt_endpoint: None,
             test_overrides: None,
             debug: None,
-            categories: Some(BTreeMap::from([
+            categories: Some(crate::model::map_of([
                 (
                     NECESSARY.to_string(),
                     category(&[], &[], defaults::necessary_services()),
@@ -316,7 +316,7 @@ impl ConfigFile {
                     ),
                 ),
             ])),
-            consent_mode: Some(default_consent_mode().into_iter().collect()),
+            consent_mode: Some(crate::model::map_of(default_consent_mode())),
         }
     }
 

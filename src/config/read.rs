@@ -77,7 +77,7 @@ fn categories(value: &Value, path: &str) -> Result<BTreeMap<String, Option<Categ
         Value::Null => Ok(None),
         entry => category(entry, path).map(Some),
     })?;
-    Ok(entries.into_iter().collect())
+    Ok(crate::model::map_of(entries))
 }
 
 fn category(value: &Value, path: &str) -> Result<CategoryFile, Error> {
@@ -130,5 +130,5 @@ fn service_cookie(value: &Value, path: &str) -> Result<ServiceCookie, Error> {
 }
 
 fn consent_mode(value: &Value, path: &str) -> Result<BTreeMap<String, Vec<String>>, Error> {
-    Ok(json::map(value, path, json::strings)?.into_iter().collect())
+    Ok(crate::model::map_of(json::map(value, path, json::strings)?))
 }

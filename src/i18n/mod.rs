@@ -198,7 +198,7 @@ impl Texts {
             cookie_provider: text("cookieProvider"),
             cookie_duration: text("cookieDuration"),
             cookie_purpose: text("cookiePurpose"),
-            categories: categories.into_iter().collect(),
+            categories: crate::model::map_of(categories),
         })
     }
 

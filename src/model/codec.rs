@@ -133,16 +133,16 @@ pub fn decode(value: &str) -> Result<Consent, DecodeError> {
 
 /// Service keys joined by `:` (lower-case letters, digits and `-`).
 fn split_keys(list: &str) -> Option<BTreeSet<String>> {
+    let valid = |key: &str| {
+        !key.is_empty()
+            && key.len() <= 64
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
     list.split(':')
-        .map(|key| {
-            let valid = !key.is_empty()
-                && key.len() <= 64
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            valid.then(|| key.to_string())
-        })
-        .collect()
+        .all(valid)
+        .then(|| super::set_of(list.split(':').map(str::to_string)))
 }
 
 /// Whether `name` can be a category name: `[a-z][a-z0-9_-]*`, at most 64 characters. Config
@@ -167,8 +167,8 @@ fn split(list: &str) -> Option<BTreeSet<String>> {
         return Some(BTreeSet::new());
     }
     list.split(':')
-        .map(|name| is_category_name(name).then(|| name.to_string()))
-        .collect()
+        .all(is_category_name)
+        .then(|| super::set_of(list.split(':').map(str::to_string)))
 }
 
 fn checksum(text: &str) -> u32 {

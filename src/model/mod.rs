@@ -5,7 +5,28 @@ pub mod codec;
 pub mod pattern;
 pub mod uuid;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `items` as a [`BTreeSet`], inserted one at a time. Collecting into a set (or building one
+/// `from` an array) sorts first, which adds a sort routine per element type to the WebAssembly;
+/// inserting reuses code every set already has.
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item);
+    }
+    set
+}
+
+/// `entries` as a [`BTreeMap`], inserted one at a time (a later entry replaces an earlier one
+/// with the same key), for the same reason as [`set_of`].
+pub fn map_of<K: Ord, V>(entries: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (key, value) in entries {
+        map.insert(key, value);
+    }
+    map
+}
 
 /// Milliseconds since the Unix epoch, as `Date.now()` reports them.
 pub type Millis = u64;
@@ -96,7 +117,7 @@ impl Consent {
         accepted: &BTreeSet<String>,
         method: Method,
     ) -> Consent {
-        let mut yes = BTreeSet::from([NECESSARY.to_string()]);
+        let mut yes = set_of([NECESSARY.to_string()]);
         let mut no = BTreeSet::new();
         for name in offered {
             if name == NECESSARY || accepted.contains(name) {
@@ -152,14 +173,15 @@ pub fn changed_categories<'a>(
     offered: impl IntoIterator<Item = &'a str>,
 ) -> Vec<String> {
     let accepts = |consent: Option<&Consent>, name: &str| consent.is_some_and(|c| c.accepts(name));
-    offered
-        .into_iter()
-        .filter(|name| *name != NECESSARY)
-        .filter(|name| accepts(before, name) != accepts(after, name))
-        .map(str::to_string)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    set_of(
+        offered
+            .into_iter()
+            .filter(|name| *name != NECESSARY)
+            .filter(|name| accepts(before, name) != accepts(after, name))
+            .map(str::to_string),
+    )
+    .into_iter()
+    .collect()
 }
 
 /// Milliseconds in `days` days.
@@ -238,10 +260,10 @@ impl Choice {
         value: &str,
         offered: impl IntoIterator<Item = &'a str>,
     ) -> Option<Choice> {
-        let offered: BTreeSet<&str> = offered.into_iter().collect();
+        let offered = set_of(offered);
         match value.trim() {
             "accept-all" => Some(Choice {
-                accepted: offered.iter().map(|n| n.to_string()).collect(),
+                accepted: set_of(offered.iter().map(|n| n.to_string())),
                 method: Method::AcceptAll,
                 refused_services: BTreeSet::new(),
             }),
@@ -251,16 +273,17 @@ impl Choice {
                 refused_services: BTreeSet::new(),
             }),
             "" => None,
-            list => list
-                .split(',')
-                .map(str::trim)
-                .map(|name| offered.contains(name).then(|| name.to_string()))
-                .collect::<Option<BTreeSet<_>>>()
-                .map(|accepted| Choice {
-                    accepted,
-                    method: Method::Custom,
-                    refused_services: BTreeSet::new(),
-                }),
+            list => {
+                let names: Vec<&str> = list.split(',').map(str::trim).collect();
+                names
+                    .iter()
+                    .all(|name| offered.contains(name))
+                    .then(|| Choice {
+                        accepted: set_of(names.iter().map(|name| name.to_string())),
+                        method: Method::Custom,
+                        refused_services: BTreeSet::new(),
+                    })
+            }
         }
     }
 

@@ -62,13 +62,7 @@ impl UiState {
 /// The switches as the stored choice left them; all off before any choice.
 fn draft_from(consent: Option<&Consent>) -> BTreeSet<String> {
     consent
-        .map(|c| {
-            c.accepted
-                .iter()
-                .filter(|n| *n != NECESSARY)
-                .cloned()
-                .collect()
-        })
+        .map(|c| crate::model::set_of(c.accepted.iter().filter(|n| *n != NECESSARY).cloned()))
         .unwrap_or_default()
 }
 
