@@ -528,10 +528,12 @@ fn erase() -> plan::Erasure {
     .flatten()
     .unwrap_or_default();
     if !erased.is_empty() {
-        let domains: Vec<&str> = domains.iter().flatten().map(String::as_str).collect();
+        use crate::json::string_array as list;
         debug(&format!(
-            "erased cookies {:?} (host-only and for domains {domains:?}) and storage keys {:?}",
-            erased.cookies, erased.storage
+            "erased cookies {} (host-only and for domains {}) and storage keys {}",
+            list(&erased.cookies),
+            list(domains.iter().flatten()),
+            list(&erased.storage)
         ));
         if plan::needs_suffix_list(&host) {
             look_up_registrable(host);
@@ -544,8 +546,9 @@ fn erase() -> plan::Erasure {
     }
     if !survivors.is_empty() {
         web_sys::console::warn_1(&JsValue::from_str(&format!(
-            "CanEnrich Consent: could not erase cookies {:?} / storage keys {:?}",
-            survivors.cookies, survivors.storage
+            "CanEnrich Consent: could not erase cookies {} / storage keys {}",
+            crate::json::string_array(&survivors.cookies),
+            crate::json::string_array(&survivors.storage)
         )));
     }
     survivors

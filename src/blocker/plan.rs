@@ -186,7 +186,16 @@ pub fn parse_assignment(assignment: &str) -> (&str, bool) {
 /// (`www.example.co.uk`), where a parent may be a registrable domain (`example.co.uk`) or a public
 /// suffix (`co.uk`). IP addresses, `localhost` and two-label names have no parent to decide on.
 pub fn needs_suffix_list(host: &str) -> bool {
-    host.parse::<std::net::IpAddr>().is_err() && host.split('.').count() >= 3
+    !is_ip_address(host) && host.split('.').count() >= 3
+}
+
+/// Whether `host`, as `location.hostname` gives it, is an IP address: IPv6 (`[::1]`, with
+/// colons) or IPv4, which the URL parser always writes as dotted decimal numbers.
+fn is_ip_address(host: &str) -> bool {
+    host.contains(':')
+        || host
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The registrable domain of `host` (`www.shop.example.co.uk` → `example.co.uk`) according to
@@ -213,7 +222,7 @@ pub fn registrable_domain(list: &str, host: &str) -> Result<Option<String>, Stri
 /// for a public suffix is harmless, the browser ignores it.
 pub fn cookie_domains(host: &str, registrable: Option<&str>) -> Vec<Option<String>> {
     let mut domains = vec![None];
-    if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') {
+    if is_ip_address(host) || !host.contains('.') {
         return domains;
     }
     let labels: Vec<&str> = host.split('.').collect();
@@ -500,6 +509,10 @@ mod tests {
         assert!(!needs_suffix_list("example.com"));
         assert!(!needs_suffix_list("127.0.0.1"));
         assert!(!needs_suffix_list("::1"));
+        assert!(!needs_suffix_list("[2001:db8::1]"));
+        assert!(!needs_suffix_list("192.168.10.1"));
+        assert!(needs_suffix_list("1.example.com"));
+        assert_eq!(cookie_domains("[::1]", None), [None]);
     }
 
     #[test]
