@@ -1,10 +1,11 @@
 //! A small strict JSON reader and string writer: what the config, the locale files and the
 //! receipt need, without a serialisation framework in the WebAssembly. Pure.
 //!
-//! [`parse`] accepts exactly RFC 8259 JSON (as `serde_json` does: no comments, no trailing commas,
-//! no lone surrogates, at most 128 levels of nesting, numbers that fit an `f64`). The typed
-//! readers ([`Fields`], [`string`], [`u32`], …) name the offending field in every error, with
-//! the path syntax of `serde_path_to_error` (`categories.analytics.services[0].name`).
+//! [`parse`] accepts RFC 8259 JSON as `serde_json` does (no comments, no trailing commas, no lone
+//! surrogates, at most 128 levels of nesting, numbers that fit an `f64`), except that a name
+//! repeated in one object is an error rather than "the last one wins". The typed readers
+//! ([`Fields`], [`string`], [`u32`], …) name the offending field in every error, with the path
+//! syntax of `serde_path_to_error` (`categories.analytics.services[0].name`).
 
 use std::fmt;
 
