@@ -45,23 +45,13 @@ struct Runtime {
     interval: Option<i32>,
     /// The watcher of inserted elements, disconnected on hand-over.
     observer: Option<web_sys::MutationObserver>,
-    /// The loader's fetch of the Public Suffix List (a promise of its text).
+    /// The loader's fetch of the Public Suffix List (a promise of its text), taken on first use.
     suffix_list: Option<js_sys::Function>,
-    /// How far up the domain tree erasing goes.
-    registrable: Registrable,
-}
-
-/// What the page knows of its registrable domain (the last parent a cookie may be set for).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Registrable {
-    /// Not needed yet, or not looked up: erasing tries every parent.
-    Unknown,
-    /// The Public Suffix List is on its way.
-    Loading,
-    /// From the list. A host that is a public suffix itself is its own bound.
-    Known(String),
-    /// The list could not load or be read: erasing keeps trying every parent.
-    Unavailable,
+    /// The page's host name.
+    host: String,
+    /// The `Domain`s erasing covers on this host: every parent until the Public Suffix List has
+    /// named the registrable domain, then up to it.
+    cookie_domains: Vec<Option<String>>,
 }
 
 thread_local! {
@@ -78,6 +68,7 @@ fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
 /// be erased on a host with parent domains.
 pub fn init(config: Config, fail_closed: bool, suffix_list: Option<js_sys::Function>) {
     let cookies = CookieStore::open();
+    let host = dom::hostname();
     let now = now();
     let record = cookies.as_ref().and_then(|store| storage::read(store));
     let consent = cookies
@@ -109,7 +100,8 @@ pub fn init(config: Config, fail_closed: bool, suffix_list: Option<js_sys::Funct
         interval: None,
         observer: None,
         suffix_list,
-        registrable: Registrable::Unknown,
+        cookie_domains: plan::cookie_domains(&host, None),
+        host,
     };
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
     erase();
@@ -494,15 +486,9 @@ fn announce_mode() {
 /// Erases what refused categories left and returns what survived (cookies set for a domain or
 /// path the page cannot reach, `HttpOnly` cookies); survivors are reported on the console.
 fn erase() -> plan::Erasure {
-    let host = dom::hostname();
     let (erased, survivors, leaks, domains) = with(|rt| {
         let store = rt.cookies.as_ref()?;
-        let bound = match &rt.registrable {
-            Registrable::Known(domain) => Some(domain.as_str()),
-            _ => None,
-        };
-        let domains = plan::cookie_domains(&host, bound);
-        let (erased, survivors) = dom::erase(&rt.config, rt.released(), store, &domains);
+        let (erased, survivors) = dom::erase(&rt.config, rt.released(), store, &rt.cookie_domains);
         let mut leaks = Vec::new();
         if rt.config.debug && rt.consent.is_none() {
             let (cookies, storage) = dom::present(store);
@@ -523,6 +509,12 @@ fn erase() -> plan::Erasure {
                 }
             }
         }
+        // Named in the debug line only, when something was erased.
+        let domains = if erased.is_empty() {
+            Vec::new()
+        } else {
+            rt.cookie_domains.clone()
+        };
         Some((erased, survivors, leaks, domains))
     })
     .flatten()
@@ -535,9 +527,7 @@ fn erase() -> plan::Erasure {
             list(domains.iter().flatten()),
             list(&erased.storage)
         ));
-        if plan::needs_suffix_list(&host) {
-            look_up_registrable(host);
-        }
+        look_up_registrable();
     }
     for leak in leaks {
         debug(&format!(
@@ -557,13 +547,12 @@ fn erase() -> plan::Erasure {
 /// Fetches the Public Suffix List once, the first time something is erased on a host with parent
 /// domains, so that later erasing stops at the registrable domain. Until then, and if the list
 /// cannot load, every parent is tried.
-fn look_up_registrable(host: String) {
-    let Some(fetch) = with(|rt| {
-        if rt.registrable != Registrable::Unknown {
+fn look_up_registrable() {
+    let Some((fetch, host)) = with(|rt| {
+        if !plan::needs_suffix_list(&rt.host) {
             return None;
         }
-        rt.registrable = Registrable::Loading;
-        rt.suffix_list.clone()
+        Some((rt.suffix_list.take()?, rt.host.clone()))
     })
     .flatten() else {
         return;
@@ -579,20 +568,17 @@ fn look_up_registrable(host: String) {
             .map_err(|err| format!("{err:?}"))
             .and_then(|text| text.as_string().ok_or_else(|| "not text".to_string()))
             .and_then(|text| plan::registrable_domain(&text, &host));
-        let registrable = match found {
+        match found {
             Ok(domain) => {
+                // A host that is a public suffix itself is its own bound.
                 let domain = domain.unwrap_or_else(|| host.clone());
                 debug(&format!("cookies on {host} are erased up to {domain}"));
-                Registrable::Known(domain)
+                with(|rt| rt.cookie_domains = plan::cookie_domains(&host, Some(&domain)));
             }
-            Err(err) => {
-                debug(&format!(
-                    "the Public Suffix List did not load ({err}); erasing keeps trying every parent domain"
-                ));
-                Registrable::Unavailable
-            }
-        };
-        with(|rt| rt.registrable = registrable);
+            Err(err) => debug(&format!(
+                "the Public Suffix List did not load ({err}); erasing keeps trying every parent domain"
+            )),
+        }
     });
 }
 
