@@ -157,11 +157,16 @@
   }
 
   // ---- Loading
-  function fetchText(url) {
+  // A same-origin-credentials fetch that fails on an HTTP error status.
+  function fetchOk(url) {
     return fetch(url, { credentials: 'same-origin' }).then(function (response) {
       if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
-      return response.text();
+      return response;
     });
+  }
+
+  function fetchText(url) {
+    return fetchOk(url).then(function (response) { return response.text(); });
   }
 
   var configUrl = tag && tag.getAttribute('data-config');
@@ -179,8 +184,7 @@
 
   // Fetches and compiles a WebAssembly module, streaming when the host sends application/wasm.
   function compile(url) {
-    return fetch(url, { credentials: 'same-origin' }).then(function (response) {
-      if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
+    return fetchOk(url).then(function (response) {
       var type = response.headers.get('content-type') || '';
       return WebAssembly.compileStreaming && type.indexOf('application/wasm') === 0
         ? WebAssembly.compileStreaming(response)
