@@ -14,6 +14,11 @@ const demoState = (page) => page.evaluate(() => window.canenrichDemo ?? null);
 const storageKeys = (page) =>
   page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].sort());
 
+/** The cookies the browser holds for the demo under www.shop.example.co.uk, as `name@domain`. */
+async function subdomainJar() {
+  return (await site.context.cookies(`${SUBDOMAIN_URL}/`)).map((c) => `${c.name}@${c.domain}`).sort();
+}
+
 /** Polls the browser's cookie jar until `check(names)` holds (at most `timeout` ms). */
 async function waitForCookies(check, timeout = 3_000) {
   const deadline = Date.now() + timeout;
@@ -179,7 +184,6 @@ test('on a host with parent domains, refusing erases up to the registrable domai
   site.context.on('console', (message) => {
     if (message.type() === 'info' && message.text().includes('[debug]')) lines.push(message.text());
   });
-  const jar = async () => (await site.context.cookies(`${SUBDOMAIN_URL}/`)).map((c) => `${c.name}@${c.domain}`).sort();
   const page = await site.openPage(`${SUBDOMAIN_URL}/`);
   await page.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
   await page.getByTestId('reopen').waitFor();
@@ -189,7 +193,7 @@ test('on a host with parent domains, refusing erases up to the registrable domai
     { name: '_ga_DEMO', value: 'parent', domain: '.shop.example.co.uk', path: '/' },
     { name: 'mk_id', value: 'host-only', url: `${SUBDOMAIN_URL}/` },
   ]);
-  const set = await jar();
+  const set = await subdomainJar();
   for (const cookie of ['_ga@.example.co.uk', '_ga_DEMO@.shop.example.co.uk', 'mk_id@www.shop.example.co.uk']) {
     assert.ok(set.includes(cookie), `${cookie} is in the jar before the refusal: ${set}`);
   }
@@ -197,7 +201,7 @@ test('on a host with parent domains, refusing erases up to the registrable domai
   await page.getByTestId('reopen').click();
   await page.getByTestId('preferences').getByRole('button', { name: 'Reject all' }).click();
   await page.getByTestId('reopen').waitFor();
-  const left = await jar();
+  const left = await subdomainJar();
   assert.ok(left.every((c) => !/^(_ga|mk_id)/.test(c)), `survived the refusal: ${left}`);
   const change = (await site.events(page, 'canenrich:change')).at(-1);
   assert.deepEqual(change.detail.survivors, { cookies: [], storage: [] });
@@ -217,14 +221,13 @@ test('on a host with parent domains, refusing erases up to the registrable domai
   assert.notEqual(swept, before, `the sweep did not erase _ga again:\n${lines.join('\n')}`);
   assert.match(swept, /"example\.co\.uk"/);
   assert.doesNotMatch(swept, /"co\.uk"/, `erasing went past the registrable domain: ${swept}`);
-  assert.ok((await jar()).every((c) => !c.startsWith('_ga')), `_ga survived the sweep: ${await jar()}`);
+  assert.ok((await subdomainJar()).every((c) => !c.startsWith('_ga')), `_ga survived the sweep: ${await subdomainJar()}`);
   await site.assertNoPageErrors();
 });
 
 test('when the Public Suffix List cannot load, erasing still reaches every parent domain', { timeout: TEST_TIMEOUT_MS }, async () => {
   site.expectProblem(/Failed to load resource.*404/);
   await site.context.route('**/public_suffix_list.dat', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  const jar = async () => (await site.context.cookies(`${SUBDOMAIN_URL}/`)).map((c) => `${c.name}@${c.domain}`);
   // Left over from an earlier visit: erased before any choice, which asks for the list.
   await site.context.addCookies([
     { name: '_ga', value: 'old', domain: '.example.co.uk', path: '/' },
@@ -234,13 +237,13 @@ test('when the Public Suffix List cannot load, erasing still reaches every paren
   await site.waitForRequest('/consent/public_suffix_list.dat');
   await page.getByTestId('banner').getByRole('button', { name: 'Reject all' }).click();
   await page.getByTestId('reopen').waitFor();
-  let left = await jar();
+  let left = await subdomainJar();
   assert.ok(left.every((c) => !/^(_ga|mk_id)@/.test(c)), `survived without the list: ${left}`);
 
   // Later writes (an HTTP response) are still erased by the sweep, on every parent domain.
   await site.context.addCookies([{ name: '_ga', value: 'again', domain: '.example.co.uk', path: '/' }]);
-  for (let i = 0; i < 30 && (await jar()).some((c) => c.startsWith('_ga@')); i += 1) await page.waitForTimeout(100);
-  left = await jar();
+  for (let i = 0; i < 30 && (await subdomainJar()).some((c) => c.startsWith('_ga@')); i += 1) await page.waitForTimeout(100);
+  left = await subdomainJar();
   assert.ok(left.every((c) => !c.startsWith('_ga@')), `_ga survived the sweep without the list: ${left}`);
   await site.assertNoPageErrors();
 });
