@@ -5,7 +5,8 @@
 //   CANENRICH_DIST=/abs/dist node tests/bench/bench.mjs [--rounds N] [--speeds 1,4] [--only ours,klaro]
 //
 // Per run (fresh browser context, rounds interleaved A,B,C,D,A,B,C,D…, at each CPU speed):
-//   first visit  time to banner visible, main-thread script/task time, long tasks, CLS, JS heap
+//   first visit  time to banner visible, main-thread script/task time, long tasks (all, and the
+//                widget's own from long-animation-frame script attribution), CLS, JS heap
 //                (+ WebAssembly memory for ours); checks nothing gated ran and no tracker cookie
 //   accept all   click → both gated trackers ran; checks both ran and set their cookies
 //   reload       with the stored choice: checks no banner and both trackers ran; records the
@@ -153,6 +154,7 @@ function instrument({ banner }) {
   const B = (window.__bench = {
     bannerAt: null,
     longTasks: [],
+    scripts: [],
     cls: 0,
     shifts: 0,
     clickAt: null,
@@ -184,6 +186,17 @@ function instrument({ banner }) {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) B.longTasks.push(entry.duration);
   }).observe({ type: 'longtask', buffered: true });
+  // Long animation frames name the scripts that ran in them (entry point URL and duration), which
+  // tells the widget's own long work from the page's parsing and layout.
+  if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        for (const s of entry.scripts) B.scripts.push({ url: s.sourceURL, duration: s.duration, invoker: s.invoker });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } else {
+    B.scripts = null;
+  }
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       if (!entry.hadRecentInput) {
@@ -262,6 +275,7 @@ async function runOnce(browser, base, all, candidate, speed) {
     result.taskMs = after.TaskDuration * 1000;
     result.longTaskCount = first.longTasks.length;
     result.longTaskMs = first.longTasks.reduce((a, b) => a + b, 0);
+    Object.assign(result, widgetScripts(candidate, url, first.scripts));
     result.cls = first.cls;
     result.heapMB = heap.usedSize / 1e6;
     result.backingMB = heap.backingStorageSize !== undefined ? heap.backingStorageSize / 1e6 : null;
@@ -324,6 +338,29 @@ async function runOnce(browser, base, all, candidate, speed) {
   return result;
 }
 
+/**
+ * The widget's own long work on the first visit, from the long-animation-frame script entries:
+ * scripts whose entry point is one of the candidate's widget files or an inline script of its
+ * page (the anchors' set-up calls; ours has none). A script run over 50 ms is a long task the
+ * widget caused; the part over 50 ms is its blocking time (as in Total Blocking Time).
+ */
+function widgetScripts(candidate, pageUrl, scripts) {
+  if (scripts === null) return { widgetLongTaskCount: null, widgetBlockingMs: null, widgetLongest: null };
+  const pagePath = new URL(pageUrl).pathname;
+  const own = scripts.filter((s) => {
+    if (!s.url) return false;
+    const p = new URL(s.url).pathname;
+    return p === pagePath || widgetFile([candidate], p) !== null;
+  });
+  const long = own.filter((s) => s.duration > 50);
+  const longest = own.reduce((a, s) => (a && a.duration >= s.duration ? a : s), null);
+  return {
+    widgetLongTaskCount: long.length,
+    widgetBlockingMs: long.reduce((sum, s) => sum + s.duration - 50, 0),
+    widgetLongest: longest ? `${Math.round(longest.duration)} ms ${longest.invoker} (${new URL(longest.url).pathname})` : null,
+  };
+}
+
 /** The widget URL paths (deduplicated, in request order) among the requested URLs. */
 function widgetPaths(all, urls) {
   const seen = [];
@@ -370,7 +407,7 @@ async function main() {
           const status = r.errors.length ? `  ${r.errors.join('; ')}` : '';
           console.log(
             `${speed}× round ${round}/${options.rounds} ${c.id.padEnd(8)} banner ${fmt(r.bannerMs)} ms, script ${fmt(r.scriptMs)} ms, ` +
-              `long tasks ${r.longTaskCount ?? '–'}, accept→ran ${fmt(r.acceptMs)} ms${status}`,
+              `long tasks ${r.longTaskCount ?? '–'} (widget ${r.widgetLongTaskCount ?? '–'}), accept→ran ${fmt(r.acceptMs)} ms${status}`,
           );
         }
       }

@@ -10,6 +10,8 @@ const METRICS = [
   { key: 'taskMs', label: 'main-thread tasks, first visit (ms)', unit: 'ms', digits: 0 },
   { key: 'longTaskCount', label: 'long tasks, first visit (count)', unit: '', digits: 0 },
   { key: 'longTaskMs', label: 'long tasks, first visit (total ms)', unit: 'ms', digits: 0 },
+  { key: 'widgetLongTaskCount', label: "long tasks the widget's own scripts caused, first visit (count)", unit: '', digits: 0 },
+  { key: 'widgetBlockingMs', label: "blocking time of the widget's own scripts, first visit (ms over 50 per task)", unit: 'ms', digits: 0 },
   { key: 'cls', label: 'CLS, first visit', unit: '', digits: 4 },
   { key: 'acceptMs', label: 'click "accept all" → both tags ran (ms)', unit: 'ms', digits: 1 },
   { key: 'heapMB', label: 'JS heap used after first visit (MB)', unit: 'MB', digits: 2 },
@@ -215,6 +217,7 @@ export function renderReport(data) {
       '- *banner visible*: an init script checks once per animation frame (just before paint) whether the candidate\'s banner element is displayed, not `visibility: hidden`, opacity > 0 and inside the viewport; the time is `performance.now()` of that frame (navigation start = 0).',
       '- *main-thread script / tasks*: CDP `Performance.getMetrics` `ScriptDuration` / `TaskDuration`, counted per document (the domain restarts its counters at each navigation) from navigation to network idle + 500 ms. WebAssembly compilation off the main thread is not in it.',
       '- *long tasks*: `PerformanceObserver` `longtask` entries up to the same point; *CLS*: sum of `layout-shift` values without recent input.',
+      "- *the widget's own long tasks*: the script entries of `long-animation-frame` entries (each names its entry point's URL and duration) whose URL is one of the candidate's widget files or an inline script of its page (the anchors' set-up calls), counted when one ran over 50 ms; *blocking time* sums what each ran over 50 ms. WebAssembly work counts under the JS file that called it.",
       '- *accept → tags ran*: from the trusted `click` (capture listener on `window`, so before the widget\'s handler) to the later of the two trackers\' `performance.now()`.',
       '- *JS heap*: CDP `Runtime.getHeapUsage().usedSize` (the V8 heap; `performance.memory` is not used). *WebAssembly.Memory*: `memory.buffer.byteLength` of our instance, reached through the glue module\'s init, which returns the existing exports. The wasm linear memory is not part of the JS heap figure.',
       '- *returning*: the same page reloaded with the stored choice (tracker cookies cleared first): no banner may appear and both trackers must run again.',
@@ -267,12 +270,12 @@ function goals(data, stats, anchors, label) {
   const slow = Math.max(...data.speeds);
   const lt = data.runs.filter((r) => r.candidate === 'ours' && r.speed === slow);
   const ltMax = Math.max(...lt.map((r) => r.longTaskCount ?? Infinity));
-  const ltTotal = stats[slow].ours.longTaskMs;
+  const ownMax = Math.max(...lt.map((r) => r.widgetLongTaskCount ?? Infinity));
   rows.push([
     `no long task at ${slow}× CPU (first visit, every run)`,
-    `max ${num(ltMax, 0)} per run; median total ${num(ltTotal?.median, 0)} ms`,
+    `max ${num(ltMax, 0)} per run in all; max ${num(ownMax, 0)} from the widget's own scripts`,
     '0',
-    yes(ltMax === 0),
+    `${yes(ltMax === 0)} in all; ${yes(ownMax === 0)} for the widget's own scripts`,
   ]);
   const clsMax = Math.max(...data.runs.filter((r) => r.candidate === 'ours').map((r) => r.cls ?? Infinity));
   rows.push(['CLS 0 (every run, every speed)', `max ${num(clsMax, 4)}`, '0', yes(clsMax === 0)]);
@@ -301,6 +304,7 @@ function chartPanels(data, stats, label) {
   const slow = Math.max(...data.speeds);
   panels.push(metricPanel('Main-thread script, first visit', 'scriptMs', slow, 'ms', 0));
   panels.push(metricPanel('Long tasks, first visit (count)', 'longTaskCount', slow, '', 0));
+  panels.push(metricPanel("Long tasks from the widget's own scripts", 'widgetLongTaskCount', slow, '', 0));
   panels.push(metricPanel('Long tasks, first visit (total)', 'longTaskMs', slow, 'ms', 0));
   panels.push(metricPanel('Click "accept all" → tags ran', 'acceptMs', slow, 'ms', 1));
   panels.push(metricPanel('Returning: tags ran after', 'returnRanMs', slow, 'ms', 0));
