@@ -1,8 +1,11 @@
 // `cargo xtask bench`: our widget against three anchors from npm (vanilla-cookieconsent, Osano's
 // cookieconsent, Klaro), on identical article pages served by a tiny static server, in Debian's
 // Chromium driven by playwright-core. Prints figures; it is a benchmark, not a pass/fail test.
+// With CANENRICH_YEW_FLOOR (the wasm-pack output of tests/bench/yew-floor) a bare Yew banner
+// runs too, as a reference (first visit only).
 //
-//   CANENRICH_DIST=/abs/dist node tests/bench/bench.mjs [--rounds N] [--speeds 1,4] [--only ours,klaro]
+//   CANENRICH_DIST=/abs/dist [CANENRICH_YEW_FLOOR=/abs/pkg] node tests/bench/bench.mjs
+//     [--rounds N] [--speeds 1,4] [--only ours,klaro]
 //
 // Per run (fresh browser context, rounds interleaved A,B,C,D,A,B,C,D…, at each CPU speed):
 //   first visit  time to banner visible, main-thread script/task time, long tasks (all, and the
@@ -285,6 +288,7 @@ async function runOnce(browser, base, all, candidate, speed) {
       result.wasmMemoryMB = bytes === null ? null : bytes / 1e6;
     }
     result.firstVisitFiles = widgetPaths(all, requests);
+    if (candidate.reference) return result;
     check('before consent: nothing gated ran', first.ran.length === 0, `__ran = ${JSON.stringify(first.ran)}`);
     const cookiesBefore = await trackerCookies(context, base);
     check('before consent: no tracker cookie', cookiesBefore.length === 0, cookiesBefore.join(', '));
@@ -380,7 +384,15 @@ async function main() {
     throw new Error('set CANENRICH_DIST to the absolute path of a built dist/ (run `cargo xtask dist`; `cargo xtask bench` does)');
   }
   const outDir = process.env.CANENRICH_BENCH_OUT ?? path.join(ROOT, 'target', 'bench');
-  const all = defineCandidates({ dist: path.resolve(dist), nodeModules: path.join(ROOT, 'node_modules') });
+  const floor = process.env.CANENRICH_YEW_FLOOR;
+  if (floor && !fs.existsSync(path.join(floor, 'yew_floor.js'))) {
+    throw new Error(`CANENRICH_YEW_FLOOR=${floor} holds no yew_floor.js (\`cargo xtask bench\` builds it)`);
+  }
+  const all = defineCandidates({
+    dist: path.resolve(dist),
+    nodeModules: path.join(ROOT, 'node_modules'),
+    floor: floor ? path.resolve(floor) : null,
+  });
   for (const c of all) {
     for (const [urlPath, file] of Object.entries(c.files)) {
       if (!fs.existsSync(file)) throw new Error(`${c.label}: ${urlPath} → ${file} is missing (npm ci?)`);
@@ -443,7 +455,7 @@ async function main() {
     speeds: options.speeds,
     seconds: Math.round((Date.now() - started) / 1000),
     load: { cpus: os.cpus().length, start: loadStart, end: os.loadavg()[0] },
-    candidates: chosen.map(({ id, label, note }) => ({ id, label, note })),
+    candidates: chosen.map(({ id, label, note, reference }) => ({ id, label, note, reference: Boolean(reference) })),
     bytes,
     runs,
   };

@@ -81,9 +81,9 @@ const CATEGORY_GATED = `
  * - `accept`: a Playwright selector for the first layer's "accept all" button.
  * - `note`: how the candidate is embedded, for the report.
  */
-export function candidates({ dist, nodeModules }) {
+export function candidates({ dist, nodeModules, floor = null }) {
   const nm = (...parts) => path.join(nodeModules, ...parts);
-  return [
+  const list = [
     {
       id: 'ours',
       label: 'CanEnrich (ours)',
@@ -241,6 +241,31 @@ window.klaroConfig = {
       note: '`window.klaroConfig` + `<script defer src=klaro.js>` in `<head>` (its documented setup; CSS is bundled in the JS); `data-name`/`data-src` gating markup',
     },
   ];
+  if (floor) list.push(yewFloor(floor));
+  return list;
+}
+
+/**
+ * The reference: a bare Yew banner (`tests/bench/yew-floor`, built like the widget) with three
+ * buttons and no consent logic, no styles and no gating. Only its first visit is measured; it is
+ * not an anchor (no ratios to it) and has no correctness checks. It shows what any banner drawn
+ * by Yew costs before doing anything.
+ */
+function yewFloor(dir) {
+  return {
+    id: 'floor',
+    label: 'bare Yew banner (reference)',
+    reference: true,
+    files: {},
+    dir: { prefix: '/floor/', root: dir },
+    banner: "document.querySelector('#yew-floor [data-testid=banner]')",
+    html: page({
+      title: 'Yew floor',
+      head: `<script type="module">import init from '/floor/yew_floor.js'; init();</script>`,
+      body: '',
+    }),
+    note: "`<script type=module>` in `<head>` that imports wasm-bindgen's glue and calls `init()` (which fetches and instantiates the `.wasm`); Yew renders a `<section>` with a heading, a sentence and three buttons into a `<div>` at the end of `<body>` — pinned to the bottom of the viewport by one inline style; no consent logic, no stylesheet, no gated trackers",
+  };
 }
 
 /** The two gated trackers: each sets a cookie and records that (and when) it ran. */

@@ -1,7 +1,7 @@
 // A hand-written SVG chart of the benchmark medians: one small horizontal bar chart per metric
 // (each on its own linear scale starting at 0), two panels per row. No chart library.
 
-const COLORS = { ours: '#c2410c', vanilla: '#2563eb', osano: '#0d9488', klaro: '#7c3aed' };
+const COLORS = { ours: '#c2410c', vanilla: '#2563eb', osano: '#0d9488', klaro: '#7c3aed', floor: '#6b7280' };
 const PANEL_W = 520;
 const BAR_H = 22;
 const BAR_GAP = 8;

@@ -72,10 +72,15 @@ export function renderReport(data) {
   const ids = data.candidates.map((c) => c.id);
   const label = Object.fromEntries(data.candidates.map((c) => [c.id, c.label]));
   const anchors = ANCHORS.filter((a) => ids.includes(a));
+  const referenceIds = new Set(data.candidates.filter((c) => c.reference).map((c) => c.id));
   const stats = summarize(data);
   const md = [];
 
   md.push('# CanEnrich Consent — benchmark against three anchors');
+  if (referenceIds.size) {
+    md.push('');
+    md.push('With a reference that is not an anchor: a bare Yew banner (no consent logic), to show what Yew alone costs. Only its first visit is measured.');
+  }
   md.push('');
   md.push(
     `${data.date} · Chromium ${data.chromium} (headless, \`/usr/bin/chromium\`) · Node ${data.node} · ` +
@@ -144,8 +149,9 @@ export function renderReport(data) {
   for (const c of data.candidates) {
     const b = data.bytes[c.id];
     const again = new Set(b.returnFiles.map((f) => f.path));
+    const reference = referenceIds.has(c.id);
     for (const f of b.firstFiles) {
-      fileRows.push([label[c.id], `\`${f.path}\`${again.has(f.path) ? '' : ' †'}`, f.raw.toLocaleString('en-US'), f.gzip.toLocaleString('en-US'), f.brotli.toLocaleString('en-US')]);
+      fileRows.push([label[c.id], `\`${f.path}\`${again.has(f.path) || reference ? '' : ' †'}`, f.raw.toLocaleString('en-US'), f.gzip.toLocaleString('en-US'), f.brotli.toLocaleString('en-US')]);
     }
     for (const f of b.returnFiles) {
       if (!b.firstFiles.some((g) => g.path === f.path)) {
@@ -183,7 +189,7 @@ export function renderReport(data) {
   md.push('## Correctness checks (every timed run)');
   md.push('');
   const checkNames = [...new Set(data.runs.flatMap((r) => Object.keys(r.checks)))];
-  const correctRows = data.candidates.map((c) => {
+  const correctRows = data.candidates.filter((c) => !referenceIds.has(c.id)).map((c) => {
     const runs = data.runs.filter((r) => r.candidate === c.id);
     return [
       label[c.id],
@@ -279,10 +285,21 @@ function goals(data, stats, anchors, label) {
   ]);
   const clsMax = Math.max(...data.runs.filter((r) => r.candidate === 'ours').map((r) => r.cls ?? Infinity));
   rows.push(['CLS 0 (every run, every speed)', `max ${num(clsMax, 4)}`, '0', yes(clsMax === 0)]);
+  const floor = data.bytes.floor;
+  if (floor && data.bytes.vanilla) {
+    const v = data.bytes.vanilla.first?.brotli;
+    const banner = data.speeds.map((speed) => `${num(stats[speed].floor.bannerMs?.median, 0)} ms at ${speed}×`).join(', ');
+    rows.push([
+      '*reference: a bare Yew banner (no consent logic) — what any Yew-drawn banner starts from*',
+      `${kb(floor.first?.brotli)} KB brotli; banner ${banner}`,
+      `≤ ${kb(v)} KB`,
+      `${yes(floor.first?.brotli <= v)} (${ratio(floor.first?.brotli, v)})`,
+    ]);
+  }
   return rows;
 }
 
-const SHORT = { ours: 'ours', vanilla: 'vanilla-cc', osano: 'Osano cc', klaro: 'Klaro' };
+const SHORT = { ours: 'ours', vanilla: 'vanilla-cc', osano: 'Osano cc', klaro: 'Klaro', floor: 'Yew floor' };
 
 function chartPanels(data, stats, label) {
   const panels = [];

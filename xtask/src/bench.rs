@@ -1,8 +1,11 @@
 //! `cargo xtask bench [--rounds N]`: our widget against three anchors from npm
-//! (vanilla-cookieconsent, Osano's cookieconsent, Klaro) in headless Chromium. Builds `dist/`,
-//! then runs `tests/bench/bench.mjs`, which prints the figures and writes `target/bench/`
-//! (`report.md`, `chart.svg`, `chart.png`, `results.json`). A benchmark, not a pass/fail test:
-//! it is not part of `cargo xtask test`.
+//! (vanilla-cookieconsent, Osano's cookieconsent, Klaro) in headless Chromium, with a bare Yew
+//! banner (`tests/bench/yew-floor`) as the reference for what Yew alone costs. Builds `dist/` and
+//! the reference, then runs `tests/bench/bench.mjs`, which prints the figures and writes
+//! `target/bench/` (`report.md`, `chart.svg`, `chart.png`, `results.json`). A benchmark, not a
+//! pass/fail test: it is not part of `cargo xtask test`.
+
+use std::path::PathBuf;
 
 use crate::dist;
 use crate::shell::Shell;
@@ -44,10 +47,11 @@ impl Options {
 }
 
 /// Installs what is missing (build tools, npm packages with the anchors, Chromium), builds
-/// `dist/` and runs the benchmark script against it.
+/// `dist/` and the Yew reference, and runs the benchmark script against them.
 pub fn bench(sh: &Shell, options: Options) -> Result<(), String> {
     tools::ensure_all(sh)?;
     dist::dist(sh)?;
+    let floor = yew_floor(sh)?;
     let dist = sh.root.join("dist");
     let out = sh.target_dir().join("bench");
     let rounds = options.rounds.to_string();
@@ -55,9 +59,33 @@ pub fn bench(sh: &Shell, options: Options) -> Result<(), String> {
         sh.cmd("node")
             .args(["tests/bench/bench.mjs", "--rounds", &rounds])
             .env("CANENRICH_DIST", &dist)
+            .env("CANENRICH_YEW_FLOOR", &floor)
             .env("CANENRICH_BENCH_OUT", &out)
             .env("CANENRICH_CHROMIUM", tools::CHROMIUM),
     )
+}
+
+/// Builds the bare Yew banner with wasm-pack (its own lockfile, the widget's release profile and
+/// wasm-opt settings) into `<target>/yew-floor/pkg` and returns that folder.
+fn yew_floor(sh: &Shell) -> Result<PathBuf, String> {
+    let target = sh.target_dir().join("yew-floor");
+    let pkg = target.join("pkg");
+    sh.run(
+        sh.cmd("wasm-pack")
+            .args([
+                "build",
+                "tests/bench/yew-floor",
+                "--target",
+                "web",
+                "--release",
+            ])
+            .args(["--no-typescript", "--no-pack", "--out-name", "yew_floor"])
+            .arg("--out-dir")
+            .arg(&pkg)
+            .args(["--", "--locked"])
+            .env("CARGO_TARGET_DIR", &target),
+    )?;
+    Ok(pkg)
 }
 
 #[cfg(test)]
