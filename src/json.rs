@@ -320,10 +320,49 @@ impl Parser<'_> {
             }
         }
         let text = &self.text[start..self.at];
-        if !text.parse::<f64>().is_ok_and(f64::is_finite) {
+        if !fits_f64(text) {
             return Err(self.fail("number out of range"));
         }
         Ok(Value::Number(text.to_string()))
+    }
+}
+
+/// The digits of 2^1024 − 2^970, the smallest number that rounds to infinity as an `f64`
+/// (halfway between `f64::MAX` and 2^1024, where ties go to the even 2^1024).
+const F64_OVERFLOW: &[u8; 309] =
+    b"17976931348623158079372897140530341507993413271003782693617377898044\
+4968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902\
+0007083836762738548458177115317644757302700698555713669596228429148198608349364752927190741684443\
+65510704342711559699508093042880177904174497792";
+
+/// Whether the JSON number `text` (already checked for syntax) is a finite `f64`, decided on its
+/// digits: `str::parse::<f64>` would pull the whole float parser and its tables into the WASM for
+/// this one range check.
+fn fits_f64(text: &str) -> bool {
+    let text = text.trim_start_matches('-');
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = whole.bytes().chain(fraction.bytes());
+    let leading = digits.clone().take_while(|&d| d == b'0').count();
+    let significant: Vec<u8> = digits.skip(leading).collect();
+    let significant = match significant.iter().rposition(|&d| d != b'0') {
+        Some(last) => &significant[..=last],
+        None => return true,
+    };
+    // The value is 0.<significant> × 10^magnitude; the exponent saturates (1e99999… is huge).
+    let sign = if exponent.starts_with('-') { -1 } else { 1 };
+    let exponent = exponent
+        .trim_start_matches(['+', '-'])
+        .bytes()
+        .fold(0_i64, |n, d| {
+            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        })
+        .min(1 << 40);
+    let magnitude = whole.len() as i64 - leading as i64 + sign * exponent;
+    match magnitude.cmp(&(F64_OVERFLOW.len() as i64)) {
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Greater => false,
+        std::cmp::Ordering::Equal => significant < F64_OVERFLOW.as_slice(),
     }
 }
 
@@ -607,6 +646,69 @@ mod tests {
         assert!(parse(&deep).is_err());
         let fine = format!("{}{}", "[".repeat(128), "]".repeat(128));
         assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn the_range_check_agrees_with_the_float_parser() {
+        let edges = [
+            "1.7976931348623157e308",
+            "17976931348623158079372897140530341507993413271003782693617377898044496829276475094664901797758720709633028641669288791094655554785194040263065748867150582068190890200070838367627385484581771153176447573027006985557136695962284291481986083493647529271907416844436551070434271155969950809304288017790417449779e1",
+            "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792",
+            "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791.999",
+            "1.797693134862315807937289714053034150799341327100378269361737789804449682927647509466490179775872070963302864166928879109465555478519404026306574886715058206819089020007083836762738548458177115317644757302700698555713669596228429148198608349364752927190741684443655107043427115596995080930428801779041744977919999e308",
+            "0.000000000000000000000000000000000000000000000000000001e362",
+            "1e309",
+            "1e308",
+            "-1e309",
+            "0e999999999999999999999",
+            "1e-999999999999999999999",
+            "1e999999999999999999999",
+            "0.0",
+            "10e307",
+            "100e306",
+        ];
+        for text in edges {
+            let expected = text.parse::<f64>().is_ok_and(f64::is_finite);
+            assert_eq!(fits_f64(text), expected, "{text}");
+        }
+        // A fixed pseudo-random walk over mantissas and exponents near the limit.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        for _ in 0..20_000 {
+            let mut whole: String = (0..1 + next(20))
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let mut exponent = 280 + next(50) as i64;
+            if next(2) == 0 {
+                // Half the cases share a prefix with the limit and sit at its magnitude.
+                let shared = 1 + next(40) as usize;
+                whole = format!(
+                    "{}{whole}",
+                    std::str::from_utf8(&F64_OVERFLOW[..shared]).unwrap_or("1")
+                );
+                exponent = 309;
+            }
+            let whole = whole.trim_start_matches('0');
+            let whole = if whole.is_empty() { "0" } else { whole };
+            let fraction: String = (0..next(20))
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let exponent = exponent - whole.len() as i64;
+            let sign = if next(2) == 0 { "-" } else { "" };
+            let text = if fraction.is_empty() {
+                format!("{sign}{whole}e{exponent}")
+            } else {
+                format!("{sign}{whole}.{fraction}E+{exponent}")
+            };
+            let expected = text.parse::<f64>().is_ok_and(f64::is_finite);
+            assert_eq!(fits_f64(&text), expected, "{text}");
+            assert_eq!(parse(&text).is_ok(), expected, "{text}");
+        }
     }
 
     #[test]
