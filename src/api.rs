@@ -62,7 +62,10 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     let sheet = web_sys::CssStyleSheet::new()?;
     sheet.replace_sync(&css)?;
     yield_now().await;
-    if !draw(&options, Rc::new(config), texts.clone(), &sheet).await? {
+    let drawn = draw(&options, Rc::new(config), texts.clone(), &sheet).await;
+    // Whether or not the UI could be drawn, what refused categories left goes now.
+    runtime::erase_refused();
+    if !drawn? {
         return Ok(JsValue::from_str("upgrade"));
     }
     runtime::present(texts, sheet);

@@ -104,6 +104,12 @@ pub fn init(config: Config, fail_closed: bool, suffix_list: Option<js_sys::Funct
         host,
     };
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
+}
+
+/// Erases what refused categories left from earlier visits. `init` leaves this to the caller,
+/// which does it once the first layer is drawn: the cookies are already there, and the
+/// visitor's first sight of the banner should not wait for them.
+pub fn erase_refused() {
     erase();
 }
 
