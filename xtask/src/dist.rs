@@ -74,10 +74,25 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     let dist = root.join("dist");
     remove_dir(&dist)?;
     fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
-    copy(&loader, &dist.join("canenrich-consent.js"))?;
-    copy(&glue, &dist.join(format!("{OUT_NAME}.js")))?;
+    minify(
+        sh,
+        &loader,
+        &dist.join("canenrich-consent.js"),
+        Script::Classic,
+    )?;
+    minify(
+        sh,
+        &glue,
+        &dist.join(format!("{OUT_NAME}.js")),
+        Script::Module,
+    )?;
     copy(&wasm, &dist.join(format!("{OUT_NAME}_bg.wasm")))?;
-    copy(&core_glue, &dist.join(format!("{CORE_NAME}.js")))?;
+    minify(
+        sh,
+        &core_glue,
+        &dist.join(format!("{CORE_NAME}.js")),
+        Script::Module,
+    )?;
     copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
     copy(&css, &dist.join("canenrich-consent.css"))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
@@ -328,6 +343,36 @@ fn remove_dir(dir: &Path) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+/// How a browser runs a script `minify` is given.
+#[derive(Clone, Copy)]
+enum Script {
+    /// A classic `<script>` (the loader): top-level names are global, so they are kept.
+    Classic,
+    /// An ES module (the wasm-bindgen glue): exports are kept by name.
+    Module,
+}
+
+/// Writes `from` minified to `to` with the npm-pinned terser (compress + mangle; `/*!` comments
+/// kept). Every visitor downloads and parses these files, and the wasm-bindgen glue is mostly
+/// doc comments and long local names.
+fn minify(sh: &Shell, from: &Path, to: &Path, script: Script) -> Result<(), String> {
+    let terser = sh.root.join("node_modules").join(".bin").join("terser");
+    if !terser.is_file() {
+        return Err(format!(
+            "terser not found at {}: run `npm ci` at the repository root",
+            terser.display()
+        ));
+    }
+    let mut cmd = sh.cmd(&terser);
+    cmd.arg(from)
+        .args(["--compress", "--mangle", "--comments", "/^!/", "--output"])
+        .arg(to);
+    if let Script::Module = script {
+        cmd.arg("--module");
+    }
+    sh.run(&mut cmd)
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
