@@ -94,7 +94,11 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
         Script::Module,
     )?;
     copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
-    copy(&css, &dist.join("canenrich-consent.css"))?;
+    let stylesheet =
+        fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
+    let target = dist.join("canenrich-consent.css");
+    fs::write(&target, minify_css(&stylesheet))
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
     // from here, so dist/ is incomplete without it.
     let snippets = pkg.join("snippets");
@@ -375,6 +379,54 @@ fn minify(sh: &Shell, from: &Path, to: &Path, script: Script) -> Result<(), Stri
     sh.run(&mut cmd)
 }
 
+/// `css` without comments and with every run of whitespace cut to one space, or to none next to
+/// `{`, `}` and `;`. Strings are copied as they are. Nothing else changes, so selectors such as
+/// `.a :focus` keep their meaning.
+fn minify_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut chars = css.chars().peekable();
+    let mut space = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = '\0';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+                space = true;
+            }
+            c if c.is_whitespace() => space = true,
+            c => {
+                let separates = !matches!(c, '{' | '}' | ';')
+                    && !out.is_empty()
+                    && !out.ends_with(['{', '}', ';']);
+                if std::mem::take(&mut space) && separates {
+                    out.push(' ');
+                }
+                out.push(c);
+                if c == '"' || c == '\'' {
+                    let mut escaped = false;
+                    for inner in chars.by_ref() {
+                        out.push(inner);
+                        if escaped {
+                            escaped = false;
+                        } else if inner == '\\' {
+                            escaped = true;
+                        } else if inner == c {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
     fs::copy(from, to)
         .map(drop)
@@ -503,6 +555,18 @@ fn grouped(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn css_loses_comments_and_spare_whitespace_but_not_meaning() {
+        let css = "/* intro */\n:host {\n  display: block;\n}\n\n.a :focus,\n.b > .c {\n  \
+                   content: \"  a /* b */ \\\"  \";\n  margin: 0  auto; /* why */\n}\n";
+        assert_eq!(
+            minify_css(css),
+            ":host{display: block;}.a :focus, .b > .c{content: \"  a /* b */ \\\"  \";margin: 0 auto;}"
+        );
+        assert_eq!(minify_css("a{b:'x'}"), "a{b:'x'}");
+        assert_eq!(minify_css(""), "");
+    }
 
     #[test]
     fn sizes_are_printed_with_thousands_separators() {
