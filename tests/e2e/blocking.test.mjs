@@ -176,9 +176,8 @@ test('a blocked video shows a placeholder that can load it once or always allow 
 test('on a host with parent domains, refusing erases up to the registrable domain and no further', { timeout: TEST_TIMEOUT_MS }, async () => {
   // Debug mode names the domains each erase covers. (Playwright fetches in Node, which does not
   // know the browser's host mapping: ask the server by its address.)
-  await site.context.route('**/demo/consent.json', async (route) => {
-    const response = await route.fetch({ url: site.url('/demo/consent.json') });
-    await route.fulfill({ response, json: { ...(await response.json()), debug: true } });
+  await site.serveEdited('**/demo/consent.json', (json) => JSON.stringify({ ...JSON.parse(json), debug: true }), {
+    from: site.url('/demo/consent.json'),
   });
   const lines = [];
   site.context.on('console', (message) => {

@@ -40,12 +40,8 @@ export const consentCalls = (page) =>
 
 /** Serves the site's pages with `<html lang="zh-CN">` (headers, CSP included, unchanged). */
 export async function servePagesInChinese(site) {
-  await site.context.route(
+  await site.serveEdited(
     (url) => url.origin === new URL(site.url('/')).origin && !/\.\w+$/.test(url.pathname),
-    async (route) => {
-      const response = await route.fetch();
-      const body = (await response.text()).replace('<html lang="en"', '<html lang="zh-CN"');
-      await route.fulfill({ response, body });
-    },
+    (html) => html.replace('<html lang="en"', '<html lang="zh-CN"'),
   );
 }

@@ -57,13 +57,11 @@ async function assertEverythingRanOnce(page) {
  * rest of the response (its CSP and nonce) is the server's own.
  */
 async function serveHomeWithInlineConfig(config) {
-  await site.context.route(site.url('/'), async (route) => {
-    const response = await route.fetch();
-    const html = await response.text();
+  await site.serveEdited(site.url('/'), (html) => {
     const inline = `<script type="application/json" id="canenrich-consent-config">${config}</script>\n`;
     const loader = '<script src="/consent/canenrich-consent.js"';
     assert.ok(html.includes(loader), 'the home page embeds the loader');
-    await route.fulfill({ response, body: html.replace(loader, `${inline}${loader}`) });
+    return html.replace(loader, `${inline}${loader}`);
   });
 }
 

@@ -120,14 +120,35 @@ export function useSite() {
   });
 
   afterEach(async () => {
-    await context?.close();
+    // Cleared first: route handlers still in flight see that their test has ended.
+    const ended = context;
     context = undefined;
+    await ended?.close();
   });
 
   const site = {
     /** The current test's browser context. */
     get context() {
       return context;
+    },
+
+    /**
+     * Serves requests matching `match` from the real server (or from the URL `from`, for hosts
+     * only the browser can resolve) with the body passed through `edit(text)`; status and
+     * headers, CSP included, are the server's. A failure is reported as a page problem, except
+     * for a request still in flight when the test ends, which is dropped quietly (an unhandled
+     * rejection there would fail the whole file).
+     */
+    async serveEdited(match, edit, { from } = {}) {
+      const owner = context;
+      await owner.route(match, async (route) => {
+        try {
+          const response = await route.fetch(from ? { url: from } : undefined);
+          await route.fulfill({ response, body: edit(await response.text()) });
+        } catch (error) {
+          if (context === owner) problems.push(`could not serve ${route.request().url()} edited: ${error.message}`);
+        }
+      });
     },
 
     /** Every URL requested in this test so far (all pages and frames, in order). */

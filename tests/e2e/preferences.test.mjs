@@ -44,11 +44,7 @@ async function expand(page, category) {
 
 /** Merges `extra` into the demo's `/demo/consent.json` (the page's `data-config`). */
 async function serveConfigWith(extra) {
-  await site.context.route('**/demo/consent.json', async (route) => {
-    const response = await route.fetch();
-    const config = { ...(await response.json()), ...extra };
-    await route.fulfill({ response, body: JSON.stringify(config) });
-  });
+  await site.serveEdited('**/demo/consent.json', (json) => JSON.stringify({ ...JSON.parse(json), ...extra }));
 }
 
 /** The column headers of the table named `name`, as the accessibility tree reports them. */

@@ -21,11 +21,7 @@ const demoState = (page) => page.evaluate(() => window.canenrichDemo ?? null);
 
 /** Serves the demo config with `changes` merged in (e.g. `{ testOverrides: true }`). */
 async function rewriteConfig(changes) {
-  await site.context.route('**/demo/consent.json', async (route) => {
-    const response = await route.fetch();
-    const config = { ...(await response.json()), ...changes };
-    await route.fulfill({ response, json: config });
-  });
+  await site.serveEdited('**/demo/consent.json', (json) => JSON.stringify({ ...JSON.parse(json), ...changes }));
 }
 
 /** Records every console message of this test's pages (from the first line the page logs). */
@@ -185,14 +181,9 @@ test('debug mode reports the untagged _ga cookie write on /spa.html', { timeout:
 });
 
 test('data-debug on the loader tag turns debug mode on', { timeout: TEST_TIMEOUT_MS }, async () => {
-  await site.context.route(site.url('/'), async (route) => {
-    const response = await route.fetch();
-    const body = (await response.text()).replace(
-      '<script src="/consent/canenrich-consent.js"',
-      '<script data-debug src="/consent/canenrich-consent.js"',
-    );
-    await route.fulfill({ response, body });
-  });
+  await site.serveEdited(site.url('/'), (html) =>
+    html.replace('<script src="/consent/canenrich-consent.js"', '<script data-debug src="/consent/canenrich-consent.js"'),
+  );
   const messages = recordConsole();
   const page = await site.openPage('/');
   await banner(page).waitFor();

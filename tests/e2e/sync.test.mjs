@@ -80,14 +80,12 @@ test('Google Consent Mode starts all denied and is updated on every choice and l
 });
 
 test('data-consent-regions scopes the denied Consent Mode default to those regions', { timeout: TEST_TIMEOUT_MS }, async () => {
-  await site.context.route(site.url('/'), async (route) => {
-    const response = await route.fetch();
-    const body = (await response.text()).replace(
+  await site.serveEdited(site.url('/'), (html) =>
+    html.replace(
       '<script src="/consent/canenrich-consent.js"',
       '<script data-consent-regions="es, FR, nonsense" data-consent-wait="800" src="/consent/canenrich-consent.js"',
-    );
-    await route.fulfill({ response, body });
-  });
+    ),
+  );
   const page = await site.openPage('/');
   const defaults = await page.evaluate(() =>
     (window.dataLayer ?? [])

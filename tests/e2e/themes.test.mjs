@@ -11,14 +11,9 @@ const TEST_TIMEOUT_MS = 60_000;
 
 /** Serves `/` with extra attributes on the loader tag. */
 async function loaderAttributes(attributes) {
-  await site.context.route(site.url('/'), async (route) => {
-    const response = await route.fetch();
-    const body = (await response.text()).replace(
-      '<script src="/consent/canenrich-consent.js"',
-      `<script ${attributes} src="/consent/canenrich-consent.js"`,
-    );
-    await route.fulfill({ response, body });
-  });
+  await site.serveEdited(site.url('/'), (html) =>
+    html.replace('<script src="/consent/canenrich-consent.js"', `<script ${attributes} src="/consent/canenrich-consent.js"`),
+  );
 }
 
 const bannerBox = async (page) => {
