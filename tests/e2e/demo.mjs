@@ -29,6 +29,22 @@ export async function assertNothingGatedRan(site, page) {
   assert.ok(inert, 'every gated script is still type="text/plain"');
 }
 
+/** Every gated tag ran exactly once, in document order, and the gated embeds loaded. */
+export async function assertEverythingRanOnce(site, page) {
+  await page.waitForFunction(() => (window.canenrichDemo?.order?.length ?? 0) >= 3);
+  await page.getByTestId('ran-analytics').waitFor();
+  await page.getByTestId('ran-marketing').waitFor();
+  await site.waitForRequest('/demo/pixel.gif?tag=img');
+  await site.waitForRequest('/demo/embed/video.html');
+  const demo = await demoState(page);
+  assert.deepEqual(demo.order, ['analytics', 'marketing', 'inline-marketing']);
+  assert.equal(demo.analytics, 1, 'the analytics tag ran once');
+  assert.equal(demo.marketing, 1, 'the marketing tag ran once');
+  assert.equal(demo.inlineMarketing, 1, 'the inline marketing tag ran once');
+  const iframeSrc = await page.locator('iframe[data-category="marketing"]').getAttribute('src');
+  assert.match(iframeSrc ?? '', /\/demo\/embed\/video\.html$/, 'the video iframe got its src');
+}
+
 /** Every `gtag('consent', …)` call so far, oldest first. */
 export const consentCalls = (page) =>
   page.evaluate(() =>

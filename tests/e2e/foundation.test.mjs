@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { assertNothingGatedRan, demoState } from './demo.mjs';
+import { assertEverythingRanOnce, assertNothingGatedRan, demoState } from './demo.mjs';
 import { useSite } from './harness.mjs';
 
 const site = useSite();
@@ -23,27 +23,6 @@ const bannerButton = (page, name) => banner(page).getByRole('button', { name, ex
 const reopenButton = (page) => page.getByRole('button', { name: 'Cookie settings' });
 
 const getConsent = (page) => page.evaluate(() => window.CanEnrichConsent.getConsent());
-
-/** Waits until `count` gated scripts have run (each pushes its name to `canenrichDemo.order`). */
-async function waitForTagsToRun(page, count) {
-  await page.waitForFunction((n) => (window.canenrichDemo?.order?.length ?? 0) >= n, count);
-}
-
-/** All gated tags ran exactly once, in document order, and the gated embeds loaded. */
-async function assertEverythingRanOnce(page) {
-  await waitForTagsToRun(page, 3);
-  await page.getByTestId('ran-analytics').waitFor();
-  await page.getByTestId('ran-marketing').waitFor();
-  await site.waitForRequest('/demo/pixel.gif?tag=img');
-  await site.waitForRequest('/demo/embed/video.html');
-  const demo = await demoState(page);
-  assert.deepEqual(demo.order, ['analytics', 'marketing', 'inline-marketing']);
-  assert.equal(demo.analytics, 1, 'the analytics tag ran once');
-  assert.equal(demo.marketing, 1, 'the marketing tag ran once');
-  assert.equal(demo.inlineMarketing, 1, 'the inline marketing tag ran once');
-  const iframeSrc = await page.locator('iframe[data-category="marketing"]').getAttribute('src');
-  assert.match(iframeSrc ?? '', /\/demo\/embed\/video\.html$/, 'the video iframe got its src');
-}
 
 test('a first visit shows the cookie banner and runs nothing that needs consent', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await site.openPage('/');
@@ -66,7 +45,7 @@ test('accepting all runs every tag once in document order and is remembered on r
   await bannerButton(page, 'Accept all').click();
 
   await banner(page).waitFor({ state: 'hidden' });
-  await assertEverythingRanOnce(page);
+  await assertEverythingRanOnce(site, page);
   await site.waitForRequest('/demo/pixel.gif?tag=analytics');
   await site.waitForRequest('/demo/pixel.gif?tag=marketing');
   assert.ok(await site.cookie('canenrich_consent'), 'the choice is stored in canenrich_consent');
@@ -80,7 +59,7 @@ test('accepting all runs every tag once in document order and is remembered on r
   await site.widgetReady(page);
   assert.equal(await banner(page).isVisible(), false, 'the banner stays closed after a reload');
   await reopenButton(page).waitFor();
-  await assertEverythingRanOnce(page);
+  await assertEverythingRanOnce(site, page);
   await site.assertNoPageErrors();
 });
 
@@ -197,6 +176,6 @@ test('acceptAll() from the API records the choice and reports the changed catego
   const changed = changes[0].detail?.changed ?? [];
   assert.ok(changed.includes('analytics'), `detail.changed lists analytics: ${changed}`);
   assert.ok(changed.includes('marketing'), `detail.changed lists marketing: ${changed}`);
-  await assertEverythingRanOnce(page);
+  await assertEverythingRanOnce(site, page);
   await site.assertNoPageErrors();
 });
