@@ -24,22 +24,13 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.mjs';
 import { candidates as defineCandidates, TRACKERS } from './candidates.mjs';
 import { renderChart } from './chart.mjs';
 import { renderReport } from './report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
-const CHROMIUM = process.env.CANENRICH_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** How long one wait inside a run may take (4× throttled pages are slow). */
 const WAIT_MS = 20_000;
 /** Quiet time after the network goes idle before first-visit figures are read. */

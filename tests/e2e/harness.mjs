@@ -15,27 +15,19 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.mjs';
+
 /** The demo server under test (`cargo xtask test` sets it to the server it started). */
 export const BASE_URL = (process.env.CANENRICH_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-
-/** Debian's Chromium; Playwright's own browser download is not available on these machines. */
-export const CHROMIUM = process.env.CANENRICH_CHROMIUM ?? '/usr/bin/chromium';
 
 /** How long a single Playwright action or wait may take before the test fails. */
 export const ACTION_TIMEOUT_MS = 10_000;
 
-// Root needs --no-sandbox; the rest keeps Chromium from calling home on a closed network.
 /** The demo server under a name with parent domains (`www.shop.example.co.uk:<port>`). */
 export const SUBDOMAIN_URL = `http://www.shop.example.co.uk:${new URL(BASE_URL).port || 80}`;
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+const LAUNCH_ARGS = [
+  ...CHROMIUM_ARGS,
   // A host with parent domains for the erasing tests: any name under example.co.uk is this
   // machine (the port stays the server's).
   `--host-resolver-rules=MAP *.example.co.uk 127.0.0.1`,
@@ -93,7 +85,7 @@ export function useSite() {
   const pages = [];
 
   before(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
   });
 
   after(async () => {
