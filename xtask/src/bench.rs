@@ -71,19 +71,14 @@ fn yew_floor(sh: &Shell) -> Result<PathBuf, String> {
     let target = sh.target_dir().join("yew-floor");
     let pkg = target.join("pkg");
     sh.run(
-        sh.cmd("wasm-pack")
-            .args([
-                "build",
-                "tests/bench/yew-floor",
-                "--target",
-                "web",
-                "--release",
-            ])
-            .args(["--no-typescript", "--no-pack", "--out-name", "yew_floor"])
-            .arg("--out-dir")
-            .arg(&pkg)
-            .args(["--", "--locked"])
-            .env("CARGO_TARGET_DIR", &target),
+        dist::wasm_pack_build(
+            sh,
+            "tests/bench/yew-floor",
+            &pkg,
+            "yew_floor",
+            &["--no-pack", "--", "--locked"],
+        )
+        .env("CARGO_TARGET_DIR", &target),
     )?;
     Ok(pkg)
 }

@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::shell::Shell;
 use crate::tools;
@@ -26,19 +27,29 @@ const SCHEMA: &str = "config.schema.json";
 /// The Public Suffix List, fetched by the widget only when it must erase on a host with parents.
 const SUFFIX_LIST: &str = "public_suffix_list.dat";
 
-/// `wasm-pack build --target web --release` into `out_dir` as `out_name`, with `extra` arguments.
-fn wasm_pack_build(
+/// `wasm-pack build <crate_dir> --target web --release` into `out_dir` as `out_name`, with `extra`
+/// arguments: the command, for the caller to add to (an environment variable) and run.
+pub fn wasm_pack_build(
     sh: &Shell,
-    out_dir: &str,
+    crate_dir: &str,
+    out_dir: &Path,
     out_name: &str,
     extra: &[&str],
-) -> Result<(), String> {
-    sh.run(
-        sh.cmd("wasm-pack")
-            .args(["build", "--target", "web", "--release", "--no-typescript"])
-            .args(["--out-dir", out_dir, "--out-name", out_name])
-            .args(extra),
-    )
+) -> Command {
+    let mut cmd = sh.cmd("wasm-pack");
+    cmd.args([
+        "build",
+        crate_dir,
+        "--target",
+        "web",
+        "--release",
+        "--no-typescript",
+    ])
+    .arg("--out-dir")
+    .arg(out_dir)
+    .args(["--out-name", out_name])
+    .args(extra);
+    cmd
 }
 
 /// Builds the widget with wasm-pack and assembles `dist/` from scratch (with `package.json` and a
@@ -55,18 +66,19 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     tools::ensure_build_tools(sh)?;
     let pkg = root.join(WASM_PKG);
     remove_dir(&pkg)?;
-    wasm_pack_build(sh, WASM_PKG, OUT_NAME, &[])?;
+    sh.run(&mut wasm_pack_build(sh, ".", &pkg, OUT_NAME, &[]))?;
     let glue = pkg.join(format!("{OUT_NAME}.js"));
     let wasm = pkg.join(format!("{OUT_NAME}_bg.wasm"));
     require(&[&glue, &wasm])?;
     let core_pkg = root.join(CORE_PKG);
     remove_dir(&core_pkg)?;
-    wasm_pack_build(
+    sh.run(&mut wasm_pack_build(
         sh,
-        CORE_PKG,
+        ".",
+        &core_pkg,
         CORE_NAME,
         &["--no-pack", "--", "--no-default-features"],
-    )?;
+    ))?;
     let core_glue = core_pkg.join(format!("{CORE_NAME}.js"));
     let core_wasm = core_pkg.join(format!("{CORE_NAME}_bg.wasm"));
     require(&[&core_glue, &core_wasm])?;
