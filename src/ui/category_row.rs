@@ -62,7 +62,7 @@ pub fn CategoryRow(props: &CategoryRowProps) -> Html {
             </div>
             <p class="cc-category-description" id={description_id}>{ &props.description }</p>
             if let Some(note) = &props.note {
-                <p class="cc-login cc-category-note" data-testid="necessary-login-notice">
+                <p class="cc-login cc-category-note" data-testid="login-notice">
                     <super::banner::LockIcon />
                     <span>{ note }</span>
                 </p>
