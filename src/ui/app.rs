@@ -52,11 +52,18 @@ pub fn App(props: &AppProps) -> Html {
     if state.view == View::Preferences {
         dialog_built.replace(true);
     }
+    // The view before the current one: closing the dialog is what may leave focus nowhere.
+    let previous_view = use_mut_ref(|| state.view);
     {
         let reopen_ref = reopen_ref.clone();
         let refocus = refocus.clone();
+        let previous_view = previous_view.clone();
         use_effect_with((state.view, show_reopen), move |(view, _)| {
-            if *view == View::Closed && refocus.replace(false) {
+            let closed_dialog = previous_view.replace(*view) == View::Preferences;
+            // The dialog returns focus to whatever had it when it opened; after a hand-over from
+            // the core build that button is gone and focus would fall to <body>.
+            let lost = *view == View::Closed && closed_dialog && !super::focus::is_on_page();
+            if *view == View::Closed && (refocus.replace(false) || lost) {
                 if let Some(button) = reopen_ref.cast::<HtmlElement>() {
                     let _ = button.focus();
                 }

@@ -1,4 +1,4 @@
-//! Keeping keyboard focus inside the open preferences dialog.
+//! Keeping keyboard focus inside the open preferences dialog, and telling whether the page holds it.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
@@ -39,4 +39,19 @@ pub fn trap_tab(event: &KeyboardEvent, dialog: &Element) {
     };
     event.prevent_default();
     let _ = wrap_to.focus();
+}
+
+/// Whether keyboard focus is on an element of the page outside the widget — not on `<body>`,
+/// nowhere, or still inside the widget (a closed dialog that could not give focus back leaves it
+/// there until the browser moves it to `<body>`).
+pub fn is_on_page() -> bool {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return false;
+    };
+    document.active_element().is_some_and(|active| {
+        active.id() != crate::host::HOST_ID
+            && !document
+                .body()
+                .is_some_and(|body| body.is_same_node(Some(active.as_ref())))
+    })
 }

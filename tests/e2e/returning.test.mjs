@@ -54,6 +54,26 @@ test('Cookie settings on the core build loads the full preferences, which then w
   await site.assertNoPageErrors();
 });
 
+test('closing preferences opened from the core build\'s Cookie settings returns focus to Cookie settings', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page } = await returningVisitor();
+  const focused = () =>
+    page.evaluate(() => document.getElementById('canenrich-consent').shadowRoot.activeElement?.dataset.testid ?? null);
+  for (const close of ['Escape', 'close button']) {
+    await page.getByTestId('reopen').focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByTestId('preferences');
+    await dialog.waitFor();
+    if (close === 'Escape') await page.keyboard.press('Escape');
+    else await dialog.getByTestId('close').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page
+      .waitForFunction(() => document.getElementById('canenrich-consent').shadowRoot.activeElement !== null, null, { timeout: 2_000 })
+      .catch(() => {});
+    assert.equal(await focused(), 'reopen', `focus after closing with the ${close}`);
+  }
+  await site.assertNoPageErrors();
+});
+
 test('the API on the core build opens the full UI and reset() shows the banner', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { page } = await returningVisitor();
   await page.evaluate(() => window.CanEnrichConsent.showPreferences());
