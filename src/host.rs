@@ -96,3 +96,109 @@ pub fn reopen_button(
     root.append_child(&surface)?;
     Ok(())
 }
+
+/// While alive, keeps the bottom of the page clear of a bottom-anchored banner: `<html>` gets
+/// that much more bottom padding, so the page can be scrolled until nothing of it is under the
+/// banner (DESIGN: the banner never covers the page's main buttons), and as much scroll padding,
+/// so an element that receives focus is scrolled into view above the banner (WCAG 2.2 SC
+/// 2.4.11). Nothing on the page moves: the room is added after its content. The room follows the
+/// banner's height when the window is resized, and is given back when this is dropped.
+#[cfg(feature = "ui")]
+pub struct BottomRoom {
+    root: web_sys::HtmlElement,
+    /// The page's own inline `padding-bottom` and `scroll-padding-bottom` on `<html>`.
+    page_style: (String, String),
+    on_resize: Closure<dyn Fn()>,
+}
+
+#[cfg(feature = "ui")]
+impl BottomRoom {
+    /// Starts keeping room below `banner`; `None` without a document.
+    pub fn keep(banner: web_sys::HtmlElement) -> Option<BottomRoom> {
+        use wasm_bindgen::JsCast;
+        let window = web_sys::window()?;
+        let root = window
+            .document()?
+            .document_element()?
+            .dyn_into::<web_sys::HtmlElement>()
+            .ok()?;
+        let style = root.style();
+        let page_style = (
+            style
+                .get_property_value("padding-bottom")
+                .unwrap_or_default(),
+            style
+                .get_property_value("scroll-padding-bottom")
+                .unwrap_or_default(),
+        );
+        let base = computed_px(&window, &root, "padding-bottom");
+        let measure = {
+            let root = root.clone();
+            move || {
+                let room = web_sys::window().map_or(0.0, |w| room_below(&w, &banner));
+                // Whole pixels: formatting a float would add Rust's float printing to the build.
+                let px = |length: f64| format!("{}px", length.ceil() as i64);
+                let style = root.style();
+                let _ = style.set_property("padding-bottom", &px(base + room));
+                let _ = style.set_property("scroll-padding-bottom", &px(room));
+            }
+        };
+        measure();
+        let on_resize = Closure::<dyn Fn()>::new(measure);
+        let _ =
+            window.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+        Some(BottomRoom {
+            root,
+            page_style,
+            on_resize,
+        })
+    }
+}
+
+#[cfg(feature = "ui")]
+impl Drop for BottomRoom {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback(
+                "resize",
+                self.on_resize.as_ref().unchecked_ref(),
+            );
+        }
+        let style = self.root.style();
+        let _ = style.set_property("padding-bottom", &self.page_style.0);
+        let _ = style.set_property("scroll-padding-bottom", &self.page_style.1);
+    }
+}
+
+/// How much of the viewport's bottom `banner` covers: its height and the gap below it, or 0 for a
+/// banner that is not anchored to the bottom (the centred card covers the middle whatever the
+/// page does) or is hidden.
+#[cfg(feature = "ui")]
+fn room_below(window: &web_sys::Window, banner: &web_sys::HtmlElement) -> f64 {
+    // Bottom-anchored banners sit at most 1rem above the edge; the centred one sits at 50 %.
+    const ANCHORED: f64 = 48.0;
+    let gap = computed_px(window, banner, "bottom");
+    if gap > ANCHORED {
+        return 0.0;
+    }
+    f64::from(banner.offset_height()) + gap
+}
+
+/// A computed length in CSS pixels (0 when it is not one). Parsed by JS `parseFloat`, which
+/// keeps Rust's float parser out of the build.
+#[cfg(feature = "ui")]
+fn computed_px(window: &web_sys::Window, element: &Element, property: &str) -> f64 {
+    let value = window
+        .get_computed_style(element)
+        .ok()
+        .flatten()
+        .and_then(|style| style.get_property_value(property).ok())
+        .filter(|value| value.ends_with("px"))
+        .map_or(f64::NAN, |value| js_sys::parse_float(&value));
+    if value.is_finite() {
+        value
+    } else {
+        0.0
+    }
+}

@@ -35,8 +35,19 @@ pub struct BannerProps {
 pub fn Banner(props: &BannerProps) -> Html {
     let texts = &props.texts;
     let click = super::on_click;
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with(props.open, move |open| {
+            let room = node
+                .cast::<web_sys::HtmlElement>()
+                .filter(|_| *open)
+                .and_then(crate::host::BottomRoom::keep);
+            move || drop(room)
+        });
+    }
     html! {
-        <section class="cc-banner" role="dialog" aria-modal="false" aria-labelledby="cc-banner-title"
+        <section ref={node} class="cc-banner" role="dialog" aria-modal="false" aria-labelledby="cc-banner-title"
             aria-describedby="cc-banner-body" data-testid="banner" hidden={!props.open}>
             <h2 id="cc-banner-title" class="cc-title">{ &texts.banner_title }</h2>
             if let Some(note) = &props.renewal {

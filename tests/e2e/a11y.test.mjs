@@ -411,6 +411,52 @@ for (const [viewport, reducedMotion] of [
   });
 }
 
+// ---- The banner never hides what the page is for ----------------------------------------------
+
+// While the banner is open the page keeps room below its content and scroll padding as tall as
+// the banner, so every control the keyboard reaches is scrolled clear of it (WCAG 2.2 SC 2.4.11)
+// and the page's own buttons can be pressed before any choice.
+for (const [viewport, path] of [
+  [{ width: 1280, height: 800 }, '/login'],
+  [{ width: 360, height: 740 }, '/login'],
+  [{ width: 360, height: 740 }, '/'],
+]) {
+  test(`at ${viewport.width}×${viewport.height} on ${path} nothing the keyboard reaches is under the open banner`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    const page = await site.openPage(path);
+    await page.setViewportSize(viewport);
+    await page.reload();
+    await site.widgetReady(page);
+    await banner(page).waitFor();
+
+    const reached = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate((host) => {
+        const active = document.activeElement;
+        if (!active || active === document.body || active === document.querySelector(host)) return null;
+        const own = active.getBoundingClientRect();
+        const cover = document.querySelector(host).shadowRoot.querySelector('[data-testid="banner"]').getBoundingClientRect();
+        return { name: (active.textContent || active.getAttribute('name') || active.tagName).trim().slice(0, 40), bottom: own.bottom, bannerTop: cover.top };
+      }, HOST);
+      if (focused === null) break; // the next stop is the banner itself
+      reached.push(focused);
+    }
+    assert.ok(reached.length >= 3, `Tab reached only ${reached.length} controls of the page`);
+    const hidden = reached.filter((control) => control.bottom > control.bannerTop);
+    assert.deepEqual(hidden, [], 'focused controls under the banner');
+
+    if (path === '/login') {
+      // Signing in works before any choice, with the banner still open.
+      await page.getByLabel('Username').fill('qa');
+      await page.getByLabel('Password').fill('secret');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/account$/);
+      await page.getByText('Signed in as qa').waitFor();
+    }
+    await site.assertNoPageErrors();
+  });
+}
+
 // ---- Strict CSP --------------------------------------------------------------------------------
 
 test('the widget works under a strict CSP without inline script or style', { timeout: TEST_TIMEOUT_MS }, async () => {
