@@ -149,10 +149,12 @@ pub fn get_consent() -> JsValue {
     runtime::consent().map_or(JsValue::NULL, |c| events::consent_object(&c).into())
 }
 
-/// `acceptedCategory(name)`.
+/// `acceptedCategory(name)`: `false` for anything that is not an accepted category's name,
+/// including values that are not strings.
 #[wasm_bindgen(js_name = acceptedCategory)]
-pub fn accepted_category(name: &str) -> bool {
-    runtime::consent().is_some_and(|c| c.accepts(name))
+pub fn accepted_category(name: JsValue) -> bool {
+    name.as_string()
+        .is_some_and(|name| runtime::consent().is_some_and(|c| c.accepts(&name)))
 }
 
 /// `acceptAll()`: resolves with the record once it is stored.

@@ -147,18 +147,14 @@ fn adopt_stored() {
         if stored == rt.consent {
             return None;
         }
-        let changed = changed_categories(
-            rt.consent.as_ref(),
-            stored.as_ref(),
-            rt.config.category_names(),
-        );
+        let changed = rt.changed(rt.consent.as_ref(), stored.as_ref());
         rt.view = match (&stored, rt.view) {
             (None, _) => View::Banner,
             (Some(_), View::Preferences) => View::Preferences,
             (Some(_), _) => View::Closed,
         };
         rt.consent = stored.clone();
-        Some((stored, changed))
+        Some((rt.public(stored.as_ref()), changed))
     })
     .flatten();
     let Some((stored, changed)) = outcome else {
@@ -200,6 +196,27 @@ impl Runtime {
         } else {
             self.consent.as_ref()
         }
+    }
+
+    /// `consent` as the API and events report it: while fail-closed, only `necessary` is
+    /// accepted, whatever is stored.
+    fn public(&self, consent: Option<&Consent>) -> Option<Consent> {
+        consent.map(|c| {
+            if self.fail_closed {
+                c.limited_to_necessary()
+            } else {
+                c.clone()
+            }
+        })
+    }
+
+    /// The categories whose acceptance, as reported, differs between `before` and `after`.
+    fn changed(&self, before: Option<&Consent>, after: Option<&Consent>) -> Vec<String> {
+        changed_categories(
+            self.public(before).as_ref(),
+            self.public(after).as_ref(),
+            self.config.category_names(),
+        )
     }
 
     fn snapshot(&self) -> Snapshot {
@@ -308,9 +325,9 @@ pub fn present(texts: Rc<crate::i18n::Texts>, sheet: web_sys::CssStyleSheet) {
 
 /// "Always allow" on a placeholder: the current choice plus `category`.
 fn allow_category(category: String) {
-    let mut accepted: BTreeSet<String> = consent().map(|c| c.accepted).unwrap_or_default();
+    let mut accepted: BTreeSet<String> = stored().map(|c| c.accepted).unwrap_or_default();
     accepted.insert(category);
-    let refused_services = consent().map(|c| c.refused_services).unwrap_or_default();
+    let refused_services = stored().map(|c| c.refused_services).unwrap_or_default();
     let _ = commit(Choice {
         accepted,
         method: Method::Custom,
@@ -353,8 +370,13 @@ pub fn config() -> Option<Config> {
     with(|rt| rt.config.clone())
 }
 
-/// The current choice.
+/// The current choice as the API and events report it (see `Runtime::public`).
 pub fn consent() -> Option<Consent> {
+    with(|rt| rt.public(rt.consent.as_ref())).flatten()
+}
+
+/// The current choice exactly as stored.
+fn stored() -> Option<Consent> {
     with(|rt| rt.consent.clone()).flatten()
 }
 
@@ -394,7 +416,7 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
         let consent = consent.with_refused_services(model::set_of(
             choice.refused_services.intersection(&known).cloned(),
         ));
-        let changed = changed_categories(rt.consent.as_ref(), Some(&consent), offered);
+        let changed = rt.changed(rt.consent.as_ref(), Some(&consent));
         if let Some(store) = &rt.cookies {
             if let Err(err) = storage::save(store, &consent, rt.config.max_age(&consent)) {
                 web_sys::console::warn_1(&JsValue::from_str(&format!(
@@ -411,7 +433,7 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
         rt.consent = Some(consent.clone());
         rt.renewal = false;
         rt.view = View::Closed;
-        (consent, changed)
+        (rt.public(Some(&consent)).unwrap_or(consent), changed)
     });
     let Some((consent, changed)) = outcome else {
         return Err(JsValue::from_str("CanEnrich Consent has not started"));
@@ -454,7 +476,7 @@ pub fn reset() {
         if let Some(store) = &rt.cookies {
             let _ = storage::ConsentStore::clear(store);
         }
-        let changed = changed_categories(rt.consent.as_ref(), None, rt.config.category_names());
+        let changed = rt.changed(rt.consent.as_ref(), None);
         rt.consent = None;
         rt.view = View::Banner;
         changed

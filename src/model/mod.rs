@@ -143,6 +143,23 @@ impl Consent {
         self
     }
 
+    /// The record as the page may act on it while the widget runs fail-closed (invalid config):
+    /// only `necessary` accepted, every other category it names refused. The stored record is
+    /// unchanged; this is what the API and events report, so site code that gates on them stays
+    /// closed too.
+    pub fn limited_to_necessary(&self) -> Consent {
+        let mut limited = self.clone();
+        limited.rejected.extend(
+            self.accepted
+                .iter()
+                .filter(|name| name.as_str() != NECESSARY)
+                .cloned(),
+        );
+        limited.accepted = set_of([NECESSARY.to_string()]);
+        limited.refused_services.clear();
+        limited
+    }
+
     /// Whether a tag of `service` (its `data-service` name, if any) in `category` may run.
     pub fn accepts_service(&self, category: &str, service: Option<&str>) -> bool {
         self.accepts(category)
@@ -457,6 +474,19 @@ mod tests {
             ["analytics_storage", "ad_storage", "security_storage"],
             "a type without categories is never granted"
         );
+    }
+
+    #[test]
+    fn a_record_limited_to_necessary_refuses_every_optional_category() {
+        let mut record = record(&["analytics"]);
+        record.refused_services = set(&["partner-ads"]);
+        let limited = record.limited_to_necessary();
+        assert_eq!(limited.accepted, set(&[NECESSARY]));
+        assert_eq!(limited.rejected, set(&["analytics", "marketing"]));
+        assert!(limited.refused_services.is_empty());
+        assert!(!limited.accepts("marketing"));
+        assert!(limited.accepts(NECESSARY));
+        assert_eq!((limited.id, limited.method), (record.id, record.method));
     }
 
     #[test]

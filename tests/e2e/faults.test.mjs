@@ -254,6 +254,15 @@ test('an invalid inline config logs one error naming the field and fails closed'
   await page.getByTestId('reopen').waitFor();
   assert.ok(await getConsent(page), 'the choice is recorded');
   await assertStaysQuiet(page);
+  // Site code that gates on the API or the events stays closed too.
+  assert.deepEqual((await getConsent(page)).categories, ['necessary']);
+  for (const name of ['marketing', 'analytics', 123, null]) {
+    assert.equal(await page.evaluate((n) => window.CanEnrichConsent.acceptedCategory(n), name), false, `acceptedCategory(${name})`);
+  }
+  assert.equal(await page.evaluate(() => window.CanEnrichConsent.acceptedCategory('necessary')), true);
+  assert.deepEqual(await site.events(page, 'canenrich:change'), [], 'no category changed as the page may act on it');
+  const [recorded] = await site.events(page, 'canenrich:consent');
+  assert.deepEqual(recorded?.detail?.categories, ['necessary'], 'the consent event reports only necessary');
   assert.equal(configErrors.length, 1, 'still exactly one config error');
   await site.assertNoPageErrors();
 });
