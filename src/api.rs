@@ -49,6 +49,7 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     runtime::init(config.clone(), fail_closed, suffix_list);
+    runtime::honour_gpc();
     apply_test_override(&config);
     let view = match text_field(&options, "view").as_deref() {
         Some("banner") => Some(View::Banner),

@@ -449,6 +449,22 @@ pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
     Ok(consent)
 }
 
+/// Honours the Global Privacy Control signal over a stored "Accept all" made before the
+/// browser sent it: the choice is recorded again, without the categories the signal refuses.
+pub fn honour_gpc() {
+    let choice = with(|rt| {
+        let consent = rt.consent.as_ref().filter(|_| rt.gpc)?;
+        consent.regranted_under_gpc(rt.config.gpc_categories())
+    })
+    .flatten();
+    if let Some(choice) = choice {
+        debug(
+            "the stored Accept all was made before Global Privacy Control; recorded again under it",
+        );
+        let _ = commit(choice);
+    }
+}
+
 /// A choice accepting every category.
 pub fn accept_all() -> Result<Consent, JsValue> {
     let accepted = config()

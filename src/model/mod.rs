@@ -160,6 +160,24 @@ impl Consent {
         limited
     }
 
+    /// The choice to record again now that the browser sends Global Privacy Control: an
+    /// "Accept all" made without the signal, that accepted a category the signal `refused`.
+    /// `None` when the record already agrees with the signal; a per-category choice is explicit
+    /// and stands.
+    pub fn regranted_under_gpc<'a>(
+        &self,
+        refused: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Choice> {
+        let mut refused = refused.into_iter();
+        (self.method == Method::AcceptAll && refused.any(|name| self.accepts(name))).then(|| {
+            Choice {
+                accepted: self.accepted.clone(),
+                method: Method::AcceptAll,
+                refused_services: self.refused_services.clone(),
+            }
+        })
+    }
+
     /// Whether a tag of `service` (its `data-service` name, if any) in `category` may run.
     pub fn accepts_service(&self, category: &str, service: Option<&str>) -> bool {
         self.accepts(category)
@@ -487,6 +505,33 @@ mod tests {
         assert!(!limited.accepts("marketing"));
         assert!(limited.accepts(NECESSARY));
         assert_eq!((limited.id, limited.method), (record.id, record.method));
+    }
+
+    #[test]
+    fn an_accept_all_made_before_the_gpc_signal_is_chosen_again_under_it() {
+        let mut all = record(&["analytics", "marketing"]);
+        all.method = Method::AcceptAll;
+        let again = all
+            .regranted_under_gpc(["marketing"])
+            .map(|c| c.under_gpc(["marketing"]));
+        assert_eq!(
+            again.map(|c| (c.accepted, c.method)),
+            Some((set(&["necessary", "analytics"]), Method::Gpc))
+        );
+        assert_eq!(
+            all.regranted_under_gpc(["video"]),
+            None,
+            "nothing the signal refuses"
+        );
+        let explicit = record(&["analytics", "marketing"]);
+        assert_eq!(
+            explicit.regranted_under_gpc(["marketing"]),
+            None,
+            "a custom choice stands"
+        );
+        let mut under_signal = record(&["analytics"]);
+        under_signal.method = Method::Gpc;
+        assert_eq!(under_signal.regranted_under_gpc(["marketing"]), None);
     }
 
     #[test]

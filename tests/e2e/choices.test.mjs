@@ -39,6 +39,33 @@ test('with Global Privacy Control, Accept all leaves marketing off until it is s
   await site.assertNoPageErrors();
 });
 
+test('an Accept all made before Global Privacy Control was on is recorded again without marketing', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const first = await site.openPage('/');
+  await banner(first).getByRole('button', { name: 'Accept all' }).click();
+  await first.waitForFunction(() => window.canenrichDemo?.marketing === 1);
+  const before = await getConsent(first);
+  await first.close();
+
+  await site.context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
+  });
+  const marketingBefore = site.requested('/demo/trackers/marketing.js').length;
+  const page = await site.openPage('/');
+  await page.evaluate(() => window.CanEnrichConsent.ready);
+  await page.waitForFunction(() => window.canenrichDemo?.analytics === 1);
+  const consent = await getConsent(page);
+  assert.equal(consent.method, 'gpc');
+  assert.notEqual(consent.id, before.id, 'a new record');
+  assert.ok(consent.categories.includes('analytics'), 'what the signal does not cover stays accepted');
+  assert.ok(consent.rejected.includes('marketing'));
+  assert.equal(await page.evaluate(() => window.CanEnrichConsent.acceptedCategory('marketing')), false);
+  assert.equal(await page.evaluate(() => window.canenrichDemo.marketing ?? 0), 0, 'the marketing tag did not run');
+  assert.equal(site.requested('/demo/trackers/marketing.js').length, marketingBefore, 'nor was it requested');
+  const layer = await page.evaluate(() => window.dataLayer.filter((entry) => entry[0] === 'consent' && entry[1] === 'update').map((entry) => entry[2]));
+  assert.ok(layer.length > 0 && layer.every((update) => update.ad_storage === 'denied'), `ad_storage granted: ${JSON.stringify(layer)}`);
+  await site.assertNoPageErrors();
+});
+
 test('without the signal there is no Global Privacy Control notice', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await site.openPage('/');
   await banner(page).waitFor();
