@@ -372,6 +372,17 @@ fn load_texts(config: &Config) -> Result<Texts, JsValue> {
         .iter()
         .filter_map(|v| v.as_string())
         .collect();
+    if let Some(asked) = config
+        .language
+        .as_deref()
+        .filter(|tag| i18n::supported(tag).is_none())
+    {
+        // Not a config error (the contract falls through to the page's language), but a site
+        // owner who set it wants to know it had no effect.
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} language `{asked}` is not built in (en, zh-CN); using the page's or the browser's language"
+        )));
+    }
     let candidates = config
         .language
         .iter()

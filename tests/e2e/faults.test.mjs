@@ -267,6 +267,18 @@ test('an invalid inline config logs one error naming the field and fails closed'
   await site.assertNoPageErrors();
 });
 
+test('a language that is not built in is ignored with a console warning', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const warnings = [];
+  site.context.on('console', (message) => {
+    if (message.type() === 'warning' && /CanEnrich/.test(message.text())) warnings.push(message.text());
+  });
+  await serveHomeWithInlineConfig('{"language": "fr"}');
+  const page = await site.openPage('/');
+  await bannerButton(page, 'Accept all').waitFor();
+  assert.ok(warnings.some((text) => /language `fr` is not built in/.test(text)), `warnings: ${warnings.join(' | ')}`);
+  await site.assertNoPageErrors();
+});
+
 // ---- 6. Malformed requests to the receipt API
 
 const RECEIPT = {
