@@ -108,6 +108,27 @@ impl Receipt {
                 "`necessary` is always on and cannot be refused",
             ));
         }
+        // The widget always records `necessary` as accepted, accepts nothing else on "Reject
+        // all" and refuses nothing on "Accept all" (GPC turns that into `gpc`), so a receipt
+        // saying otherwise did not come from a choice a visitor made.
+        if !self.categories.iter().any(|n| n == NECESSARY) {
+            return Err(ReceiptError::invalid(
+                "categories",
+                "must list `necessary`, which is always on",
+            ));
+        }
+        if self.method == Method::RejectAll && self.categories.iter().any(|n| n != NECESSARY) {
+            return Err(ReceiptError::invalid(
+                "categories",
+                "reject_all accepts only necessary",
+            ));
+        }
+        if self.method == Method::AcceptAll && !self.rejected.is_empty() {
+            return Err(ReceiptError::invalid(
+                "rejected",
+                "accept_all refuses nothing, so it must be empty",
+            ));
+        }
         if let Some(hash) = &self.config_hash {
             if hash.chars().count() > MAX_CONFIG_HASH {
                 return Err(ReceiptError::invalid(
@@ -174,7 +195,53 @@ fn check_names(field: &str, names: &[String]) -> Result<(), ReceiptError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use canenrich_consent::model::codec::receipt_json;
+    use canenrich_consent::model::{set_of, Choice, Consent};
+
     use super::*;
+
+    const OFFERED: [&str; 4] = [NECESSARY, "analytics", "marketing", "personalization"];
+
+    /// The receipt the widget posts for `choice`, made the way `runtime::commit` makes it.
+    fn widget_receipt(choice: Choice, gpc: bool) -> String {
+        let choice = if gpc {
+            choice.under_gpc(["marketing"])
+        } else {
+            choice
+        };
+        let consent = Consent::new(
+            "1b4e28ba-2fa1-4d2e-883f-0016d3cca427".to_owned(),
+            3,
+            1_732_540_000_123,
+            OFFERED,
+            &choice.accepted,
+            choice.method,
+        );
+        receipt_json(&consent, "0badf00d")
+    }
+
+    #[test]
+    fn every_receipt_the_widget_makes_is_accepted() {
+        let choices = [
+            (set_of(OFFERED.map(str::to_owned)), Method::AcceptAll),
+            (BTreeSet::new(), Method::RejectAll),
+            (set_of(["analytics".to_owned()]), Method::Custom),
+            (BTreeSet::new(), Method::Custom),
+        ];
+        for (accepted, method) in choices {
+            for gpc in [false, true] {
+                let choice = Choice {
+                    accepted: accepted.clone(),
+                    method,
+                    refused_services: BTreeSet::new(),
+                };
+                let body = widget_receipt(choice, gpc);
+                assert!(Receipt::parse(body.as_bytes()).is_ok(), "{body}");
+            }
+        }
+    }
 
     #[test]
     fn a_crypto_random_uuid_is_accepted_and_other_versions_are_not() {

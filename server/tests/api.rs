@@ -49,6 +49,9 @@ on_every_store!(
     a_receipt_with_too_many_categories_is_refused_and_not_stored,
     a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored,
     a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored,
+    a_receipt_that_does_not_accept_necessary_is_refused_and_not_stored,
+    a_reject_all_receipt_that_accepts_an_optional_category_is_refused_and_not_stored,
+    an_accept_all_receipt_that_refuses_a_category_is_refused_and_not_stored,
     a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored,
     a_receipt_that_is_not_json_is_refused_and_not_stored,
     a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored,
@@ -265,6 +268,44 @@ async fn a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored
     let body = with("rejected", json!(["necessary"])).to_string();
     let body = body.replace("[\"necessary\",\"analytics\"]", "[\"analytics\"]");
     assert_refused(&db, body, "application/json", 400, "necessary").await;
+}
+
+async fn a_receipt_that_does_not_accept_necessary_is_refused_and_not_stored(db: Db) {
+    let body = with("categories", json!(["analytics"])).to_string();
+    assert_refused(
+        &db,
+        body,
+        "application/json",
+        400,
+        "categories: must list `necessary`",
+    )
+    .await;
+    let body = with("categories", json!([])).to_string();
+    assert_refused(
+        &db,
+        body,
+        "application/json",
+        400,
+        "categories: must list `necessary`",
+    )
+    .await;
+}
+
+async fn a_reject_all_receipt_that_accepts_an_optional_category_is_refused_and_not_stored(db: Db) {
+    let body = with("method", json!("reject_all")).to_string();
+    assert_refused(
+        &db,
+        body,
+        "application/json",
+        400,
+        "categories: reject_all accepts only necessary",
+    )
+    .await;
+}
+
+async fn an_accept_all_receipt_that_refuses_a_category_is_refused_and_not_stored(db: Db) {
+    let body = with("method", json!("accept_all")).to_string();
+    assert_refused(&db, body, "application/json", 400, "rejected: accept_all").await;
 }
 
 async fn a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored(db: Db) {
