@@ -2,13 +2,15 @@
 //! `GET /api/consent/stats`. Errors are always JSON `{"error": "…"}` naming the field at fault,
 //! and a refused receipt is never stored.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::receipt::{is_uuid_v4, Receipt};
+use crate::receipt::{is_uuid_v4, Millis, Receipt};
 use crate::store::StoreError;
 use crate::Shared;
 
@@ -71,7 +73,7 @@ pub async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body)
             };
         }
     };
-    let receipt = match Receipt::parse(&bytes) {
+    let receipt = match Receipt::parse(&bytes, now()) {
         Ok(receipt) => receipt,
         Err(err) => return error(StatusCode::BAD_REQUEST, &err.to_string()),
     };
@@ -126,6 +128,15 @@ pub async fn stats(State(state): State<Shared>) -> Response {
         Ok(Err(err)) => internal(&err.to_string()),
         Err(err) => internal(&err.to_string()),
     }
+}
+
+/// The server's clock in milliseconds since the Unix epoch (0 if it is set before 1970).
+fn now() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            Millis::try_from(since.as_millis()).unwrap_or(Millis::MAX)
+        })
 }
 
 /// A JSON 500; the cause goes to stderr, not to the client.

@@ -1,5 +1,5 @@
 //! Consent receipts: the JSON the widget posts, and the rules a receipt must meet before it is
-//! stored. Pure: no IO, no clock.
+//! stored. Pure: no IO, no clock (the caller passes the time in).
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 pub const MAX_CATEGORIES: usize = 32;
 /// Longest accepted `configHash`, in characters.
 pub const MAX_CONFIG_HASH: usize = 128;
+/// The earliest accepted `timestamp`: 2020-01-01T00:00:00Z, in milliseconds since the epoch.
+pub const EARLIEST_TIMESTAMP: Millis = 1_577_836_800_000;
+/// How far a `timestamp` may be ahead of the server's clock: 24 hours, in milliseconds.
+pub const MAX_AHEAD: Millis = 24 * 60 * 60 * 1000;
+/// Milliseconds since the Unix epoch, as the widget's `timestamp` counts them.
+pub use canenrich_consent::model::Millis;
 /// How the visitor made the choice, and the category that is always on: the widget's own
 /// definitions, so a receipt and the record it came from can never disagree on a name.
 pub use canenrich_consent::model::{Method, NECESSARY};
@@ -59,8 +65,9 @@ impl ReceiptError {
 }
 
 impl Receipt {
-    /// Parses and validates a posted body. The `id` is lowercased; nothing else is changed.
-    pub fn parse(body: &[u8]) -> Result<Self, ReceiptError> {
+    /// Parses and validates a body posted at `now`. The `id` is lowercased; nothing else is
+    /// changed.
+    pub fn parse(body: &[u8], now: Millis) -> Result<Self, ReceiptError> {
         let mut deserializer = serde_json::Deserializer::from_slice(body);
         let mut receipt: Self =
             serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -76,12 +83,12 @@ impl Receipt {
             .end()
             .map_err(|err| ReceiptError::Json(format!("body: {err}")))?;
         receipt.id = receipt.id.to_ascii_lowercase();
-        receipt.validate()?;
+        receipt.validate(now)?;
         Ok(receipt)
     }
 
-    /// Checks every rule that the types alone do not enforce.
-    pub fn validate(&self) -> Result<(), ReceiptError> {
+    /// Checks every rule that the types alone do not enforce, for a receipt received at `now`.
+    pub fn validate(&self, now: Millis) -> Result<(), ReceiptError> {
         if !is_uuid_v4(&self.id) {
             return Err(ReceiptError::invalid(
                 "id",
@@ -92,6 +99,20 @@ impl Receipt {
             return Err(ReceiptError::invalid(
                 "timestamp",
                 "is too large for milliseconds since 1970",
+            ));
+        }
+        // The widget stamps a receipt with the visitor's clock, which may be off by a time zone
+        // or two, but not by days; and no consent was given with it before 2020.
+        if self.timestamp < EARLIEST_TIMESTAMP {
+            return Err(ReceiptError::invalid(
+                "timestamp",
+                "is before 2020-01-01T00:00:00Z",
+            ));
+        }
+        if self.timestamp > now.saturating_add(MAX_AHEAD) {
+            return Err(ReceiptError::invalid(
+                "timestamp",
+                "is more than 24 hours ahead of the server's clock",
             ));
         }
         check_names("categories", &self.categories)?;
@@ -202,6 +223,9 @@ mod tests {
 
     use super::*;
 
+    /// A server clock a moment after the receipts below were made.
+    const NOW: Millis = 1_732_540_060_000;
+
     const OFFERED: [&str; 4] = [NECESSARY, "analytics", "marketing", "personalization"];
 
     /// The receipt the widget posts for `choice`, made the way `runtime::commit` makes it.
@@ -238,9 +262,47 @@ mod tests {
                     refused_services: BTreeSet::new(),
                 };
                 let body = widget_receipt(choice, gpc);
-                assert!(Receipt::parse(body.as_bytes()).is_ok(), "{body}");
+                assert!(Receipt::parse(body.as_bytes(), NOW).is_ok(), "{body}");
             }
         }
+    }
+
+    fn receipt_at(timestamp: Millis) -> Receipt {
+        Receipt {
+            id: "1b4e28ba-2fa1-4d2e-883f-0016d3cca427".to_owned(),
+            timestamp,
+            revision: 1,
+            categories: vec![NECESSARY.to_owned()],
+            rejected: vec!["analytics".to_owned()],
+            method: Method::RejectAll,
+            config_hash: None,
+        }
+    }
+
+    #[test]
+    fn a_timestamp_from_2020_up_to_a_day_ahead_of_the_server_is_accepted() {
+        for timestamp in [EARLIEST_TIMESTAMP, NOW - 1, NOW, NOW + MAX_AHEAD] {
+            assert_eq!(receipt_at(timestamp).validate(NOW), Ok(()), "{timestamp}");
+        }
+    }
+
+    #[test]
+    fn a_timestamp_before_2020_or_over_a_day_ahead_of_the_server_is_refused() {
+        for timestamp in [0, 1, EARLIEST_TIMESTAMP - 1] {
+            let err = receipt_at(timestamp).validate(NOW).expect_err("too early");
+            assert_eq!(err.to_string(), "timestamp: is before 2020-01-01T00:00:00Z");
+        }
+        for timestamp in [NOW + MAX_AHEAD + 1, 99_999_999_999_999, u64::MAX] {
+            let err = receipt_at(timestamp).validate(NOW).expect_err("too late");
+            assert!(err.to_string().starts_with("timestamp: "), "{err}");
+        }
+        let err = receipt_at(NOW + MAX_AHEAD + 1)
+            .validate(NOW)
+            .expect_err("too late");
+        assert_eq!(
+            err.to_string(),
+            "timestamp: is more than 24 hours ahead of the server's clock"
+        );
     }
 
     #[test]

@@ -49,6 +49,9 @@ on_every_store!(
     a_receipt_with_too_many_categories_is_refused_and_not_stored,
     a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored,
     a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored,
+    a_receipt_with_a_timestamp_before_2020_is_refused_and_not_stored,
+    a_receipt_with_a_timestamp_over_a_day_ahead_is_refused_and_not_stored,
+    a_receipt_from_a_visitor_clock_an_hour_ahead_is_stored,
     a_receipt_that_does_not_accept_necessary_is_refused_and_not_stored,
     a_reject_all_receipt_that_accepts_an_optional_category_is_refused_and_not_stored,
     an_accept_all_receipt_that_refuses_a_category_is_refused_and_not_stored,
@@ -268,6 +271,53 @@ async fn a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored
     let body = with("rejected", json!(["necessary"])).to_string();
     let body = body.replace("[\"necessary\",\"analytics\"]", "[\"analytics\"]");
     assert_refused(&db, body, "application/json", 400, "necessary").await;
+}
+
+/// The test machine's clock, in milliseconds since the Unix epoch.
+fn now() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970");
+    u64::try_from(since.as_millis()).expect("milliseconds fit in u64")
+}
+
+async fn a_receipt_with_a_timestamp_before_2020_is_refused_and_not_stored(db: Db) {
+    for timestamp in [0, 1_577_836_799_999_u64] {
+        let body = with("timestamp", json!(timestamp)).to_string();
+        assert_refused(
+            &db,
+            body,
+            "application/json",
+            400,
+            "timestamp: is before 2020",
+        )
+        .await;
+    }
+}
+
+async fn a_receipt_with_a_timestamp_over_a_day_ahead_is_refused_and_not_stored(db: Db) {
+    let two_days = 2 * 24 * 60 * 60 * 1000;
+    for timestamp in [99_999_999_999_999_u64, now() + two_days] {
+        let body = with("timestamp", json!(timestamp)).to_string();
+        assert_refused(
+            &db,
+            body,
+            "application/json",
+            400,
+            "timestamp: is more than 24 hours",
+        )
+        .await;
+    }
+}
+
+async fn a_receipt_from_a_visitor_clock_an_hour_ahead_is_stored(db: Db) {
+    let app = db.app();
+    let body = with("timestamp", json!(now() + 60 * 60 * 1000));
+    let reply = app
+        .post("/api/consent", "application/json", body.to_string())
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.json(), body);
 }
 
 async fn a_receipt_that_does_not_accept_necessary_is_refused_and_not_stored(db: Db) {

@@ -61,7 +61,7 @@ fn the_binary_limits_receipts_per_peer_address() {
     let statuses: Vec<String> = (0..3)
         .map(|n| {
             let body = format!(
-                r#"{{"id":"1b4e28ba-2fa1-4d2e-883f-{n:012x}","timestamp":1,"revision":1,"categories":["necessary"],"rejected":[],"method":"accept_all"}}"#
+                r#"{{"id":"1b4e28ba-2fa1-4d2e-883f-{n:012x}","timestamp":1732540000123,"revision":1,"categories":["necessary"],"rejected":[],"method":"accept_all"}}"#
             );
             let response = exchange(
                 &address,
