@@ -157,10 +157,10 @@ impl Receipt {
                     format!("is longer than {MAX_CONFIG_HASH} characters"),
                 ));
             }
-            if hash.chars().any(char::is_control) {
+            if !hash.chars().all(is_config_hash_char) {
                 return Err(ReceiptError::invalid(
                     "configHash",
-                    "contains control characters",
+                    "may contain only ASCII letters, digits and + / = . _ : -",
                 ));
             }
         }
@@ -179,6 +179,12 @@ pub fn is_uuid_v4(id: &str) -> bool {
         _ => b.is_ascii_hexdigit(),
     });
     shape_ok && bytes[14] == b'4' && matches!(bytes[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+}
+
+/// A character of a `configHash`: enough for hex, base64 and prefixes such as `sha256-`, and nothing
+/// that markup or a log line could read as anything but text.
+pub fn is_config_hash_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '.' | '_' | ':' | '-')
 }
 
 /// A category name: `^[a-z][a-z0-9_-]{0,63}$`.
@@ -313,6 +319,37 @@ mod tests {
         assert!(!is_uuid_v4("1b4e28ba-2fa1-4d2e-783f-0016d3cca427"));
         assert!(!is_uuid_v4("1b4e28ba2fa14d2e883f0016d3cca427"));
         assert!(!is_uuid_v4("1b4e28ba-2fa1-4d2e-883f-0016d3cca42g"));
+    }
+
+    #[test]
+    fn a_config_hash_is_hex_base64_or_a_prefixed_digest_and_nothing_else() {
+        for hash in ["0badf00d", "sha256-abc123", "sha384:q+/Zx9=", "v1.2_a"] {
+            let receipt = Receipt {
+                config_hash: Some(hash.to_owned()),
+                ..receipt_at(NOW)
+            };
+            assert_eq!(receipt.validate(NOW), Ok(()), "{hash}");
+        }
+        for hash in [
+            "<img src=x>",
+            "a b",
+            "a\"b",
+            "a'b",
+            "a&b",
+            "a\nb",
+            "é",
+            "a;b",
+        ] {
+            let receipt = Receipt {
+                config_hash: Some(hash.to_owned()),
+                ..receipt_at(NOW)
+            };
+            let err = receipt.validate(NOW).expect_err(hash);
+            assert!(
+                err.to_string().starts_with("configHash: may contain only"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

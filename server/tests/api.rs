@@ -56,6 +56,7 @@ on_every_store!(
     a_reject_all_receipt_that_accepts_an_optional_category_is_refused_and_not_stored,
     an_accept_all_receipt_that_refuses_a_category_is_refused_and_not_stored,
     a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored,
+    a_receipt_with_markup_in_its_config_hash_is_refused_and_not_stored,
     a_receipt_that_is_not_json_is_refused_and_not_stored,
     a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored,
     a_receipt_body_over_16_kib_is_refused_and_not_stored,
@@ -361,6 +362,20 @@ async fn an_accept_all_receipt_that_refuses_a_category_is_refused_and_not_stored
 async fn a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored(db: Db) {
     let body = with("configHash", json!("x".repeat(129))).to_string();
     assert_refused(&db, body, "application/json", 400, "configHash").await;
+}
+
+async fn a_receipt_with_markup_in_its_config_hash_is_refused_and_not_stored(db: Db) {
+    for hash in ["<img src=x>", "abc\u{7}", "sha256 abc"] {
+        let body = with("configHash", json!(hash)).to_string();
+        assert_refused(
+            &db,
+            body,
+            "application/json",
+            400,
+            "configHash: may contain only",
+        )
+        .await;
+    }
 }
 
 async fn a_receipt_that_is_not_json_is_refused_and_not_stored(db: Db) {
