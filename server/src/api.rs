@@ -46,8 +46,17 @@ fn is_accepted_media_type(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence == "application/json" || essence == "text/plain")
 }
 
-/// `POST /api/consent`: validates and stores a receipt; 201 with the stored receipt.
+/// `POST /api/consent`: validates and stores a receipt; 201 with the stored receipt. A page of
+/// another origin than the server's own or an allowed one gets a 403 (see [`Cors::may_post`]).
+///
+/// [`Cors::may_post`]: crate::cors::Cors::may_post
 pub async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Response {
+    if !state.cors.may_post(&headers) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Origin: not allowed to post receipts from another origin",
+        );
+    }
     if !is_accepted_media_type(&headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

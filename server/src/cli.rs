@@ -20,7 +20,7 @@ pub struct Options {
     /// [`DEFAULT_RATE_LIMIT`]; bursts of twice as many pass; 0 turns the limit off).
     pub rate_limit: u32,
     /// Origins whose pages may call the receipt API across origins (`--cors-origin`, repeatable;
-    /// none by default, so only same-origin pages can read the answers).
+    /// none by default, so only same-origin pages can post receipts or read the answers).
     pub cors_origins: Vec<String>,
 }
 

@@ -1,6 +1,7 @@
 //! Cross-origin access to the receipt API. By default there is none: no CORS header is ever sent,
-//! so only pages on the server's own origin can read its answers. Each `--cors-origin` lets pages
-//! on exactly that origin post receipts and read them back.
+//! so only pages on the server's own origin can read its answers, and a receipt posted by a page
+//! of any other origin is refused. Each `--cors-origin` lets pages on exactly that origin post
+//! receipts and read them back.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -33,6 +34,39 @@ impl Cors {
             .any(|allowed| allowed == text)
             .then(|| origin.clone())
     }
+
+    /// Whether a request with `headers` may post a receipt: it names no `Origin` (curl, another
+    /// server), or a page of the server's own origin sent it, or a page of an allowed origin.
+    ///
+    /// A page of any origin can post a `text/plain` body without a preflight, so the answer
+    /// withheld by CORS alone would not stop it from storing receipts in a visitor's name.
+    pub fn may_post(&self, headers: &HeaderMap) -> bool {
+        match headers.get(header::ORIGIN) {
+            None => true,
+            Some(origin) => {
+                is_same_origin(origin, headers.get(header::HOST)) || self.allowed(headers).is_some()
+            }
+        }
+    }
+}
+
+/// Whether `origin` (`http[s]://host[:port]`, as browsers send it) names the `host[:port]` the
+/// request was sent to. An opaque origin (`null`) is never the server's own.
+fn is_same_origin(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
+    let (Ok(origin), Some(Ok(host))) = (origin.to_str(), host.map(HeaderValue::to_str)) else {
+        return false;
+    };
+    let (authority, default_port) = if let Some(rest) = origin.strip_prefix("http://") {
+        (rest, ":80")
+    } else if let Some(rest) = origin.strip_prefix("https://") {
+        (rest, ":443")
+    } else {
+        return false;
+    };
+    // Browsers leave the scheme's default port out of `Origin`; a client may still name it in
+    // `Host`.
+    let host = host.strip_suffix(default_port).unwrap_or(host);
+    !authority.is_empty() && authority.eq_ignore_ascii_case(host)
 }
 
 /// `OPTIONS /api/consent`: a 204 preflight answer naming the request's origin when it is allowed
@@ -96,4 +130,71 @@ pub async fn allow_origin(State(state): State<Shared>, request: Request, next: N
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&'static str>, host: Option<&'static str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, HeaderValue::from_static(origin));
+        }
+        if let Some(host) = host {
+            headers.insert(header::HOST, HeaderValue::from_static(host));
+        }
+        headers
+    }
+
+    #[test]
+    fn a_page_of_the_servers_own_origin_may_post() {
+        let cors = Cors::default();
+        for (origin, host) in [
+            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+            (
+                "http://www.shop.example.co.uk:8080",
+                "www.shop.example.co.uk:8080",
+            ),
+            ("https://demo.example", "demo.example"),
+            ("https://demo.example", "demo.example:443"),
+            ("http://demo.example", "Demo.Example:80"),
+            ("http://[::1]:8080", "[::1]:8080"),
+        ] {
+            assert!(
+                cors.may_post(&headers(Some(origin), Some(host))),
+                "{origin} {host}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_of_another_origin_may_not_post_unless_it_is_allowed() {
+        let cors = Cors::default();
+        for (origin, host) in [
+            ("https://evil.example", Some("demo.example")),
+            ("null", Some("demo.example")),
+            ("http://127.0.0.1:8081", Some("127.0.0.1:8080")),
+            ("http://demo.example", Some("demo.example:443")),
+            ("https://demo.example", Some("demo.example:80")),
+            ("https://demo.example.evil.example", Some("demo.example")),
+            ("file://", Some("demo.example")),
+            ("https://", Some("")),
+            ("https://demo.example", None),
+        ] {
+            assert!(
+                !cors.may_post(&headers(Some(origin), host)),
+                "{origin} {host:?}"
+            );
+        }
+        let allowed = Cors::new(vec!["https://shop.example".to_owned()]);
+        assert!(allowed.may_post(&headers(Some("https://shop.example"), Some("demo.example"))));
+        assert!(!allowed.may_post(&headers(Some("http://shop.example"), Some("demo.example"))));
+    }
+
+    #[test]
+    fn a_request_without_an_origin_may_post() {
+        assert!(Cors::default().may_post(&headers(None, Some("demo.example"))));
+        assert!(Cors::default().may_post(&headers(None, None)));
+    }
 }

@@ -1,5 +1,6 @@
 //! Hardening of the receipt API: the per-client rate limit, CORS (off unless an origin is
-//! allowed), the stats endpoint, and the promise that no client address is ever stored.
+//! allowed), receipts refused from pages of other origins, the stats endpoint, and the promise
+//! that no client address is ever stored.
 
 mod common;
 
@@ -36,6 +37,18 @@ async fn post(app: &App, n: u32, peer: &str, origin: Option<&str>) -> Reply {
     let mut request = request.body(Body::from(receipt(n))).expect("request");
     let peer: SocketAddr = peer.parse().expect("socket address");
     request.extensions_mut().insert(ConnectInfo(peer));
+    app.send(request).await
+}
+
+/// `POST /api/consent` with receipt `n` as `text/plain` (the CORS "simple" request a page of any
+/// origin can send without a preflight), with an `Origin` and a `Host`.
+async fn post_from(app: &App, n: u32, origin: &str, host: &str) -> Reply {
+    let request = Request::post("/api/consent")
+        .header("content-type", "text/plain;charset=UTF-8")
+        .header("origin", origin)
+        .header("host", host)
+        .body(Body::from(receipt(n)))
+        .expect("request");
     app.send(request).await
 }
 
@@ -110,7 +123,10 @@ async fn the_client_address_never_reaches_the_database() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("canenrich-no-ip-{}", std::process::id()));
     let db = dir.join("consent.db");
-    let app = app_with(|options| options.database = Database::Sqlite(db.clone()));
+    let app = app_with(|options| {
+        options.database = Database::Sqlite(db.clone());
+        options.cors_origins = vec![SHOP.to_owned()];
+    });
     let reply = post(&app, 1, "203.0.113.77:4711", Some(SHOP)).await;
     assert_eq!(reply.status, 201);
     assert!(!reply.body.contains("203.0.113.77"));
@@ -133,7 +149,7 @@ async fn the_client_address_never_reaches_the_database() {
 async fn by_default_no_cors_header_is_sent_and_preflights_are_refused() {
     let app = app();
     let reply = post(&app, 1, "192.0.2.1:1000", Some(SHOP)).await;
-    assert_eq!(reply.status, 201);
+    assert_eq!(reply.status, 403, "{}", reply.body);
     assert_eq!(reply.header("access-control-allow-origin"), "");
     let refused = preflight(&app, SHOP, "POST").await;
     assert_eq!(refused.status, 403);
@@ -181,11 +197,67 @@ async fn a_receipt_posted_from_an_allowed_origin_can_be_read_by_that_origin_only
     assert_eq!(allowed.header("access-control-allow-origin"), SHOP);
     assert_eq!(allowed.header("vary"), "Origin");
     let other = post(&app, 2, "192.0.2.1:1000", Some("https://evil.example")).await;
+    assert_eq!(other.status, 403);
     assert_eq!(other.header("access-control-allow-origin"), "");
     assert_eq!(other.header("vary"), "Origin");
     let same_origin = post(&app, 3, "192.0.2.1:1000", None).await;
     assert_eq!(same_origin.status, 201);
     assert_eq!(same_origin.header("access-control-allow-origin"), "");
+}
+
+#[tokio::test]
+async fn a_receipt_posted_by_a_page_of_another_origin_is_refused_with_a_json_403_and_not_stored() {
+    let app = app_with(|options| options.cors_origins = vec![SHOP.to_owned()]);
+    for (n, origin) in [
+        "https://evil.example",
+        "null",
+        "http://shop.example",
+        "https://shop.example.evil.example",
+        "http://demo.example:8081",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let reply = post_from(&app, n as u32, origin, "demo.example:8080").await;
+        assert_eq!(reply.status, 403, "{origin}: {}", reply.body);
+        assert_eq!(reply.header("content-type"), "application/json");
+        assert!(reply.json()["error"]
+            .as_str()
+            .expect("error")
+            .starts_with("Origin: "));
+        assert_eq!(reply.header("access-control-allow-origin"), "");
+    }
+    assert_eq!(app.stored(), 0, "nothing is stored");
+}
+
+#[tokio::test]
+async fn a_receipt_posted_by_a_page_of_the_servers_own_origin_is_stored() {
+    let app = app();
+    for (n, origin, host) in [
+        (1, "http://127.0.0.1:8080", "127.0.0.1:8080"),
+        (
+            2,
+            "http://www.shop.example.co.uk:8080",
+            "www.shop.example.co.uk:8080",
+        ),
+        (3, "https://demo.example", "demo.example"),
+    ] {
+        let reply = post_from(&app, n, origin, host).await;
+        assert_eq!(reply.status, 201, "{origin}: {}", reply.body);
+    }
+    assert_eq!(app.stored(), 3);
+}
+
+#[tokio::test]
+async fn a_receipt_posted_without_an_origin_is_stored_whatever_the_host() {
+    let app = app();
+    let request = Request::post("/api/consent")
+        .header("content-type", "application/json")
+        .header("host", "demo.example")
+        .body(Body::from(receipt(1)))
+        .expect("request");
+    assert_eq!(app.send(request).await.status, 201);
+    assert_eq!(app.stored(), 1);
 }
 
 #[tokio::test]
