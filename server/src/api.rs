@@ -1,12 +1,12 @@
 //! The consent-receipt API: `POST /api/consent`, `GET /api/consent/{id}` and
-//! `GET /api/consent/stats`. Errors are always JSON `{"error": "…"}` naming the field at fault,
-//! and a refused receipt is never stored.
+//! `GET /api/consent/stats`. Errors are always JSON `{"error": "…"}` naming the field at fault
+//! (an unknown path or method under `/api` too), and a refused receipt is never stored.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -137,6 +137,20 @@ pub async fn stats(State(state): State<Shared>) -> Response {
         Ok(Err(err)) => internal(&err.to_string()),
         Err(err) => internal(&err.to_string()),
     }
+}
+
+/// Any method an API path does not take: a 405 JSON error. The router adds the `Allow` header
+/// listing the methods the path does take.
+pub async fn method_not_allowed(method: Method) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("method: {method} is not allowed here (see the Allow header)"),
+    )
+}
+
+/// Any path under `/api` that is not an endpoint: a 404 JSON error.
+pub async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "path: no such API endpoint")
 }
 
 /// The server's clock in milliseconds since the Unix epoch (0 if it is set before 1970).

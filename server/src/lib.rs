@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use crate::cors::Cors;
@@ -66,15 +66,28 @@ impl AppState {
 
 /// All routes of the demo server.
 pub fn router(state: Shared) -> Router {
+    // Every answer under /api is JSON: a method a path does not take is a 405 (axum adds
+    // `Allow`), and any other path, a trailing slash included, is a 404. The site's own
+    // fallback must not answer these, and a Router can hold only one fallback.
     let receipts = Router::new()
         .route(
             "/api/consent",
             post(api::create)
                 .route_layer(from_fn_with_state(state.clone(), limit::enforce))
-                .options(cors::preflight),
+                .options(cors::preflight)
+                .fallback(api::method_not_allowed),
         )
-        .route("/api/consent/stats", get(api::stats))
-        .route("/api/consent/{id}", get(api::get))
+        .route(
+            "/api/consent/stats",
+            get(api::stats).fallback(api::method_not_allowed),
+        )
+        .route(
+            "/api/consent/{id}",
+            get(api::get).fallback(api::method_not_allowed),
+        )
+        .route("/api", any(api::not_found))
+        .route("/api/", any(api::not_found))
+        .route("/api/{*path}", any(api::not_found))
         .layer(from_fn_with_state(state.clone(), cors::allow_origin));
     Router::new()
         .route("/", get(site::home))

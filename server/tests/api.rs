@@ -65,6 +65,59 @@ on_every_store!(
 
 const ID: &str = "1b4e28ba-2fa1-4d2e-883f-0016d3cca427";
 
+#[tokio::test]
+async fn a_method_an_api_path_does_not_take_is_a_json_405_with_allow() {
+    let app = common::app();
+    for (method, path, allow) in [
+        ("PUT", "/api/consent".to_owned(), "POST,OPTIONS"),
+        ("GET", "/api/consent".to_owned(), "POST,OPTIONS"),
+        ("DELETE", format!("/api/consent/{ID}"), "GET,HEAD"),
+        ("POST", "/api/consent/stats".to_owned(), "GET,HEAD"),
+    ] {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(&path)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(receipt().to_string()))
+            .expect("request");
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, 405, "{method} {path}: {}", reply.body);
+        assert_eq!(reply.header("content-type"), "application/json");
+        assert_eq!(reply.header("allow"), allow, "{method} {path}");
+        let error = reply.json()["error"].as_str().expect("error").to_owned();
+        assert!(error.starts_with(&format!("method: {method}")), "{error}");
+    }
+    assert_eq!(app.stored(), 0, "nothing is stored");
+}
+
+#[tokio::test]
+async fn an_unknown_path_under_api_is_a_json_404() {
+    let app = common::app();
+    for path in [
+        "/api".to_owned(),
+        "/api/".to_owned(),
+        "/api/consent/".to_owned(),
+        format!("/api/consent/{ID}/"),
+        "/api/consent/stats/".to_owned(),
+        "/api/receipts".to_owned(),
+        format!("/api/consent/{ID}/history"),
+    ] {
+        let reply = app.get(&path, None).await;
+        assert_eq!(reply.status, 404, "{path}: {}", reply.body);
+        assert_eq!(reply.header("content-type"), "application/json", "{path}");
+        assert!(reply.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("path"));
+    }
+    let reply = app
+        .post("/api/consent/", "application/json", receipt().to_string())
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.header("content-type"), "application/json");
+    assert_eq!(app.stored(), 0, "nothing is stored");
+}
+
 fn receipt() -> Value {
     json!({
         "id": ID,
