@@ -101,8 +101,8 @@ impl Receipt {
                 "is too large for milliseconds since 1970",
             ));
         }
-        // The widget stamps a receipt with the visitor's clock, which may be off by a time zone
-        // or two, but not by days; and no consent was given with it before 2020.
+        // The widget stamps a receipt with the visitor's clock, which may be wrong by some
+        // hours but hardly by days; and no choice was made with this widget before 2020.
         if self.timestamp < EARLIEST_TIMESTAMP {
             return Err(ReceiptError::invalid(
                 "timestamp",
@@ -181,8 +181,8 @@ pub fn is_uuid_v4(id: &str) -> bool {
     shape_ok && bytes[14] == b'4' && matches!(bytes[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
 }
 
-/// A character of a `configHash`: enough for hex, base64 and prefixes such as `sha256-`, and nothing
-/// that markup or a log line could read as anything but text.
+/// A character of a `configHash`: enough for hex, base64 and prefixes such as `sha256-`, and
+/// nothing that markup or a log line could read as anything but text.
 pub fn is_config_hash_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '.' | '_' | ':' | '-')
 }
