@@ -126,8 +126,13 @@
   guard(Node.prototype, 'insertBefore', 0, 1);
   guard(Node.prototype, 'replaceChild', 0, 1);
   guard(Element.prototype, 'insertAdjacentElement', 1, 1);
-  ['append', 'prepend', 'before', 'after', 'replaceWith'].forEach(function (name) {
+  ['append', 'prepend', 'replaceChildren', 'before', 'after', 'replaceWith'].forEach(function (name) {
     guard(Element.prototype, name, 0, 0);
+  });
+  // A document, a fragment and a shadow root (a fragment too) have their own copies.
+  ['append', 'prepend', 'replaceChildren'].forEach(function (name) {
+    guard(Document.prototype, name, 0, 0);
+    guard(DocumentFragment.prototype, name, 0, 0);
   });
   // Parser-inserted and innerHTML-inserted elements: held as soon as they are seen.
   new MutationObserver(function (records) {

@@ -1,0 +1,77 @@
+// Gated tags that reach the page by the less common routes (here: replaceChildren). Each must
+// wait for consent and then run (or load) exactly once.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { demoState } from './demo.mjs';
+import { useSite } from './harness.mjs';
+
+const site = useSite();
+const TEST_TIMEOUT_MS = 60_000;
+/** How long a page is watched for a second run or request that should never come. */
+const QUIET_MS = 1_000;
+
+const accept = (page) => page.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
+const quiet = (page) => page.waitForTimeout(QUIET_MS);
+
+/**
+ * Opens /spa.html with its app script replaced by an inline `source` carrying the page's nonce:
+ * it runs in <head> while the page is parsed, before the widget has loaded. The page keeps the
+ * server's CSP.
+ */
+async function openWithApp(source) {
+  await site.context.route(site.url('/spa.html'), async (route) => {
+    const response = await route.fetch();
+    const nonce = /'nonce-([^']+)'/.exec(response.headers()['content-security-policy'] ?? '')?.[1];
+    const html = await response.text();
+    const app = '<script src="/demo/spa-app.js"></script>';
+    const edited = nonce && html.includes(app) ? html.replace(app, `<script nonce="${nonce}">${source}</script>`) : '';
+    await route.fulfill({ response, body: edited });
+  });
+  const page = await site.openPage('/spa.html');
+  await page.getByTestId('banner').waitFor();
+  return page;
+}
+
+/** Nothing from the demo's trackers or embeds was requested, and no gated script ran. */
+async function assertNothingRan(page) {
+  assert.equal(await demoState(page), null, 'a gated script ran before consent');
+  for (const path of ['/demo/trackers/', '/demo/pixel.gif', '/demo/embed/video.html']) {
+    assert.deepEqual(site.requested(path), [], `requested before consent: ${path}`);
+  }
+}
+
+/** After a quiet second, each of `fragments` was requested exactly once. */
+async function assertRequestedOnce(page, fragments) {
+  for (const fragment of fragments) await site.waitForRequest(fragment);
+  await quiet(page);
+  for (const fragment of fragments) {
+    assert.equal(site.requested(fragment).length, 1, `${fragment} was requested ${site.requested(fragment).length} times`);
+  }
+}
+
+test('scripts inserted with replaceChildren wait for consent, then run once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await openWithApp('');
+  await page.evaluate(() => {
+    const gated = (query) => {
+      const script = document.createElement('script');
+      script.src = `/demo/trackers/analytics.js?${query}`;
+      script.setAttribute('data-category', 'analytics');
+      return script;
+    };
+    const box = document.createElement('div');
+    document.body.append(box);
+    box.replaceChildren(gated('element'));
+    const fragment = document.createDocumentFragment();
+    fragment.replaceChildren(gated('fragment'));
+    document.body.append(fragment);
+  });
+  await quiet(page);
+  await assertNothingRan(page);
+
+  await accept(page);
+  await assertRequestedOnce(page, ['analytics.js?element', 'analytics.js?fragment']);
+  assert.equal((await demoState(page)).analytics, 2);
+  await site.assertNoPageErrors();
+});
