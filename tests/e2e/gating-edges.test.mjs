@@ -1,5 +1,6 @@
-// Gated tags that reach the page by the less common routes (here: replaceChildren). Each must
-// wait for consent and then run (or load) exactly once.
+// Gated tags that reach the page by the less common routes: replaceChildren and markup strings
+// (innerHTML, outerHTML, insertAdjacentHTML). Each must wait for consent and then run (or load)
+// exactly once.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -73,5 +74,24 @@ test('scripts inserted with replaceChildren wait for consent, then run once', { 
   await accept(page);
   await assertRequestedOnce(page, ['analytics.js?element', 'analytics.js?fragment']);
   assert.equal((await demoState(page)).analytics, 2);
+  await site.assertNoPageErrors();
+});
+
+test('frames inserted as markup are not requested before consent, then load once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await openWithApp('');
+  await page.evaluate(() => {
+    const frame = (query) =>
+      `<p>Partner video</p><iframe data-category="marketing" title="${query}" src="/demo/embed/video.html?${query}"></iframe>`;
+    const box = () => document.body.appendChild(document.createElement('div'));
+    box().innerHTML = frame('innerHTML');
+    box().insertAdjacentHTML('beforeend', frame('insertAdjacentHTML'));
+    box().appendChild(document.createElement('span')).outerHTML = frame('outerHTML');
+  });
+  await quiet(page);
+  await assertNothingRan(page);
+  assert.equal(await page.locator('p', { hasText: 'Partner video' }).count(), 3, 'the markup around the frames is in place');
+
+  await accept(page);
+  await assertRequestedOnce(page, ['video.html?innerHTML', 'video.html?insertAdjacentHTML', 'video.html?outerHTML']);
   await site.assertNoPageErrors();
 });
