@@ -198,6 +198,18 @@
     this[place](parsed(html).content);
   };
 
+  // document.write of gating markup writes it already held.
+  ['write', 'writeln'].forEach(function (name) {
+    var original = Document.prototype[name];
+    Document.prototype[name] = function () {
+      var args = [];
+      for (var i = 0; i < arguments.length; i++) {
+        args.push(isGating(arguments[i]) ? innerHTML.get.call(parsed(arguments[i])) : arguments[i]);
+      }
+      return original.apply(this, args);
+    };
+  });
+
   // ---- Cookie guard: what scripts write through document.cookie waits for the widget, which
   // keeps only what the visitor's choice allows (essential cookies always).
   var cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');

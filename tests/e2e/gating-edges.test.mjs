@@ -1,6 +1,6 @@
-// Gated tags that reach the page by the less common routes: replaceChildren and markup strings
-// (innerHTML, outerHTML, insertAdjacentHTML). Each must wait for consent and then run (or load)
-// exactly once.
+// Gated tags that reach the page by the less common routes: replaceChildren, markup strings
+// (innerHTML, outerHTML, insertAdjacentHTML) and document.write. Each must wait for consent and
+// then run (or load) exactly once.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -93,5 +93,27 @@ test('frames inserted as markup are not requested before consent, then load once
 
   await accept(page);
   await assertRequestedOnce(page, ['video.html?innerHTML', 'video.html?insertAdjacentHTML', 'video.html?outerHTML']);
+  await site.assertNoPageErrors();
+});
+
+test('tags written with document.write wait for consent, then run once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await openWithApp(`
+    var nonce = document.currentScript.nonce;
+    document.write('<script data-category="analytics" src="/demo/trackers/analytics.js?write"></scr' + 'ipt>');
+    document.writeln('<script data-category="marketing" nonce="' + nonce + '">' +
+      'window.canenrichDemo = window.canenrichDemo || {};' +
+      'window.canenrichDemo.written = (window.canenrichDemo.written || 0) + 1;</scr' + 'ipt>');
+  `);
+  await quiet(page);
+  await assertNothingRan(page);
+
+  await accept(page);
+  await site.waitForRequest('analytics.js?write');
+  await page.waitForFunction(() => window.canenrichDemo?.written === 1);
+  await quiet(page);
+  const demo = await demoState(page);
+  assert.equal(demo.analytics, 1, 'the written analytics tag ran once');
+  assert.equal(demo.written, 1, 'the written inline tag ran once');
+  assert.equal(site.requested('analytics.js?write').length, 1);
   await site.assertNoPageErrors();
 });
