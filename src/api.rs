@@ -24,7 +24,8 @@ const PREFIX: &str = "CanEnrich Consent:";
 const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
-/// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList }`; the inline
+/// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList,
+/// shadowRoots }`; the inline
 /// config is read from the page. Resolves with `"ready"` once the banner (if one is due) is
 /// rendered — or, in the core build, with `"upgrade"` when a banner is due, which only the full
 /// build can draw (the core then has changed nothing but erasing refused data).
@@ -48,7 +49,12 @@ pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     let suffix_list = Reflect::get(&options, &"suffixList".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    runtime::init(config.clone(), fail_closed, suffix_list);
+    // The loader's live list of the shadow roots gated elements went into (it grows later).
+    let shadow_roots = Reflect::get(&options, &"shadowRoots".into())
+        .ok()
+        .and_then(|roots| roots.dyn_into::<js_sys::Array>().ok())
+        .unwrap_or_default();
+    runtime::init(config.clone(), fail_closed, suffix_list, shadow_roots);
     runtime::honour_gpc();
     apply_test_override(&config);
     let view = match text_field(&options, "view").as_deref() {

@@ -47,6 +47,9 @@ struct Runtime {
     observer: Option<web_sys::MutationObserver>,
     /// The loader's fetch of the Public Suffix List (a promise of its text), taken on first use.
     suffix_list: Option<js_sys::Function>,
+    /// The loader's live list of the shadow roots gated elements went into, searched like the
+    /// document when releasing.
+    shadow_roots: js_sys::Array,
     /// The page's host name.
     host: String,
     /// The `Domain`s erasing covers on this host: every parent until the Public Suffix List has
@@ -65,8 +68,14 @@ fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
 /// Starts the runtime: loads the stored choice (anything unreadable or outdated counts as none),
 /// erases what refused categories left, and decides whether the banner shows.
 /// `suffix_list` is the loader's fetch of the Public Suffix List, used only when something must
-/// be erased on a host with parent domains.
-pub fn init(config: Config, fail_closed: bool, suffix_list: Option<js_sys::Function>) {
+/// be erased on a host with parent domains; `shadow_roots` is the loader's live list of the shadow
+/// roots gated elements went into.
+pub fn init(
+    config: Config,
+    fail_closed: bool,
+    suffix_list: Option<js_sys::Function>,
+    shadow_roots: js_sys::Array,
+) {
     let cookies = CookieStore::open();
     let host = dom::hostname();
     let now = now();
@@ -100,6 +109,7 @@ pub fn init(config: Config, fail_closed: bool, suffix_list: Option<js_sys::Funct
         interval: None,
         observer: None,
         suffix_list,
+        shadow_roots,
         cookie_domains: plan::cookie_domains(&host, None),
         host,
     };
@@ -352,7 +362,7 @@ pub fn state() -> (bool, bool, usize) {
     (
         view == View::Banner,
         view == View::Preferences,
-        dom::held().len(),
+        dom::held(&shadow_roots()).len(),
     )
 }
 
@@ -626,6 +636,11 @@ fn look_up_registrable() {
     });
 }
 
+/// The shadow roots gated elements went into (none before start-up).
+fn shadow_roots() -> js_sys::Array {
+    with(|rt| rt.shadow_roots.clone()).unwrap_or_default()
+}
+
 /// Runs release passes one at a time, so that tags keep document order even when choices
 /// arrive while a pass is waiting for a script.
 fn schedule_release() {
@@ -646,10 +661,11 @@ fn schedule_release() {
     spawn_local(async {
         loop {
             let allowed = with(|rt| rt.released().cloned()).flatten();
-            for element in dom::release(allowed.as_ref()).await {
+            let roots = shadow_roots();
+            for element in dom::release(allowed.as_ref(), &roots).await {
                 debug(&format!("released {element}"));
             }
-            for element in dom::held() {
+            for element in dom::held(&roots) {
                 debug(&format!("held {element}"));
             }
             if let Some((embeds, allowed)) =

@@ -73,10 +73,10 @@ async fn accepted_tags_run_once_in_document_order_and_refused_ones_stay_inert() 
            <img data-category="analytics" data-src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="">"#,
     );
     let choice = consent(&["analytics"]);
-    let released = dom::release(Some(&choice)).await;
+    let released = dom::release(Some(&choice), &Array::new()).await;
     assert_eq!(released.len(), 5, "{released:?}");
     assert_eq!(
-        dom::held().len(),
+        dom::held(&Array::new()).len(),
         1,
         "the refused marketing tag is still held"
     );
@@ -94,7 +94,7 @@ async fn accepted_tags_run_once_in_document_order_and_refused_ones_stay_inert() 
     assert!(!img.has_attribute("data-src"));
 
     // A second pass finds nothing left to run.
-    assert!(dom::release(Some(&choice)).await.is_empty());
+    assert!(dom::release(Some(&choice), &Array::new()).await.is_empty());
     assert_eq!(order().len(), 4);
     container.remove();
 }
@@ -108,11 +108,16 @@ async fn a_gated_media_source_gets_its_address_once_accepted() {
         .query_selector("source")
         .expect("query")
         .expect("source");
-    assert!(dom::release(Some(&consent(&["analytics"])))
+    assert!(dom::release(Some(&consent(&["analytics"])), &Array::new())
         .await
         .is_empty());
     assert!(!source.has_attribute("src"));
-    assert_eq!(dom::release(Some(&consent(&["marketing"]))).await.len(), 1);
+    assert_eq!(
+        dom::release(Some(&consent(&["marketing"])), &Array::new())
+            .await
+            .len(),
+        1
+    );
     assert_eq!(
         source.get_attribute("src").as_deref(),
         Some("data:video/mp4;base64,")
@@ -127,7 +132,10 @@ async fn nothing_optional_is_released_before_a_choice() {
            <script type="text/plain" data-category="necessary">__order.push('necessary')</script>
            <iframe data-category="marketing" data-src="about:blank" title="x"></iframe>"#,
     );
-    assert_eq!(dom::release(None).await, ["script[necessary] inline"]);
+    assert_eq!(
+        dom::release(None, &Array::new()).await,
+        ["script[necessary] inline"]
+    );
     assert_eq!(order(), ["necessary"]);
     let frame = container
         .query_selector("iframe")

@@ -87,13 +87,13 @@
   // the widget allows it now; the widget releases it later like a static tag.
   var ADDRESSES = [['src', 'data-src'], ['srcset', 'data-srcset'], ['href', 'data-href']];
 
+  // Returns whether `node` is or contains an element with data-category (held or allowed).
   function hold(node) {
-    if (!node || (node.nodeType !== 1 && node.nodeType !== 11)) return;
+    if (!node || (node.nodeType !== 1 && node.nodeType !== 11)) return false;
     var gated = node.nodeType === 1 && node.hasAttribute('data-category') ? [node] : [];
     // The parser inserts elements one by one, before their children: only a node that arrives
     // with children (innerHTML, a fragment, a built subtree) needs searching.
     if (node.firstElementChild) gated.push.apply(gated, node.querySelectorAll('[data-category]'));
-    if (!gated.length) return;
     gated.forEach(function (el) {
       if (engine && engine.allows(el.getAttribute('data-category'), el.getAttribute('data-service') || undefined)) return;
       if (el.tagName === 'SCRIPT') {
@@ -110,6 +110,15 @@
         }
       });
     });
+    return gated.length > 0;
+  }
+
+  // Shadow roots (open or closed) that gated elements went into: the widget searches them like the
+  // document when it releases (it is handed this list; a selector does not reach into them).
+  var roots = [];
+  function remember(target) {
+    var root = target.getRootNode ? target.getRootNode() : null;
+    if (root && root.nodeType === 11 && root.host && roots.indexOf(root) === -1) roots.push(root);
   }
 
   function guard(proto, name, first, count) {
@@ -117,7 +126,9 @@
     if (typeof original !== 'function') return;
     proto[name] = function () {
       var end = count ? first + count : arguments.length;
-      for (var i = first; i < end; i++) hold(arguments[i]);
+      var gated = false;
+      for (var i = first; i < end; i++) gated = hold(arguments[i]) || gated;
+      if (gated) remember(this);
       return original.apply(this, arguments);
     };
   }
@@ -134,13 +145,27 @@
     guard(Document.prototype, name, 0, 0);
     guard(DocumentFragment.prototype, name, 0, 0);
   });
-  // Parser-inserted elements: held as soon as they are seen.
-  new MutationObserver(function (records) {
+
+  // Parser-inserted elements, and whatever reaches the page by a route not guarded above: held as
+  // soon as they are seen. Shadow roots are watched like the document.
+  var observer = new MutationObserver(function (records) {
     for (var r = 0; r < records.length; r++) {
       var added = records[r].addedNodes;
-      for (var n = 0; n < added.length; n++) hold(added[n]);
+      for (var n = 0; n < added.length; n++) {
+        if (hold(added[n])) remember(records[r].target);
+      }
     }
-  }).observe(d.documentElement, { childList: true, subtree: true });
+  });
+  var watched = { childList: true, subtree: true };
+  observer.observe(d.documentElement, watched);
+  var attachShadow = Element.prototype.attachShadow;
+  if (typeof attachShadow === 'function') {
+    Element.prototype.attachShadow = function () {
+      var root = attachShadow.apply(this, arguments);
+      observer.observe(root, watched);
+      return root;
+    };
+  }
 
   // Markup strings: a frame starts loading as soon as it is inserted, before any observer sees
   // it. Markup that gates something is parsed inert first, held, then inserted; other markup
@@ -290,6 +315,7 @@
         attributes: attributes,
         css: loaded[1][1],
         upgrade: upgrade,
+        shadowRoots: roots,
         // Fetched only when something must be erased on a host with parent domains.
         suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
       };

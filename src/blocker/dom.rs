@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Document, Element, HtmlElement, HtmlScriptElement, MutationObserver, MutationObserverInit,
-    MutationRecord, Storage,
+    MutationRecord, ShadowRoot, Storage,
 };
 
 use super::plan::{self, Erasure, Gate};
@@ -26,21 +26,16 @@ const DEFERRED: [(&str, &str); 3] = [
     ("data-href", "href"),
 ];
 
-/// Releases, in document order, every held element whose gate `consent` opens. An external
-/// script without `async` is awaited before the next element, so tags run in document order.
-/// Returns a description of each element released.
-pub async fn release(consent: Option<&Consent>) -> Vec<String> {
+/// Releases, in document order, every held element whose gate `consent` opens, then those in
+/// the connected shadow `roots`, root by root. An external script without `async` is awaited
+/// before the next element, so tags run in document order. Returns a description of each element
+/// released.
+pub async fn release(consent: Option<&Consent>, roots: &Array) -> Vec<String> {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return Vec::new();
     };
-    let Ok(held) = document.query_selector_all(HELD) else {
-        return Vec::new();
-    };
     let mut released = Vec::new();
-    for index in 0..held.length() {
-        let Some(element) = held.item(index).and_then(|n| n.dyn_into::<Element>().ok()) else {
-            continue;
-        };
+    for element in candidates(&document, roots) {
         // An earlier pass may have released it while this one awaited a script.
         if !element.is_connected() || !is_held(&element) {
             continue;
@@ -107,18 +102,35 @@ pub fn watch(on_held: impl Fn() + 'static) -> Result<MutationObserver, JsValue> 
     Ok(observer)
 }
 
-/// Descriptions of the elements still held on the page (`script[analytics] /a.js`).
-pub fn held() -> Vec<String> {
-    let Some(list) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector_all(HELD).ok())
-    else {
+/// Descriptions of the elements still held on the page and in its connected shadow `roots`
+/// (`script[analytics] /a.js`).
+pub fn held(roots: &Array) -> Vec<String> {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return Vec::new();
     };
-    (0..list.length())
-        .filter_map(|i| list.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
-        .filter(is_held)
+    candidates(&document, roots)
+        .into_iter()
+        .filter(|element| element.is_connected() && is_held(element))
         .map(|element| describe(&element))
+        .collect()
+}
+
+/// Elements matching [`HELD`] in the document, then in each shadow root whose host is on the
+/// page (a selector does not reach into shadow trees).
+fn candidates(document: &Document, roots: &Array) -> Vec<Element> {
+    let lists = std::iter::once(document.query_selector_all(HELD)).chain(
+        roots
+            .iter()
+            .filter_map(|root| root.dyn_into::<ShadowRoot>().ok())
+            .filter(|root| root.host().is_connected())
+            .map(|root| root.query_selector_all(HELD)),
+    );
+    lists
+        .filter_map(Result::ok)
+        .flat_map(|list| {
+            (0..list.length())
+                .filter_map(move |i| list.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
+        })
         .collect()
 }
 

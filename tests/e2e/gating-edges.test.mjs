@@ -1,6 +1,6 @@
-// Gated tags that reach the page by the less common routes: replaceChildren, markup strings
-// (innerHTML, outerHTML, insertAdjacentHTML) and document.write. Each must wait for consent and
-// then run (or load) exactly once.
+// Gated tags that reach the page by the less common routes: replaceChildren, shadow roots,
+// markup strings (innerHTML, outerHTML, insertAdjacentHTML) and document.write. Each must wait
+// for consent and then run (or load) exactly once.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -74,6 +74,45 @@ test('scripts inserted with replaceChildren wait for consent, then run once', { 
   await accept(page);
   await assertRequestedOnce(page, ['analytics.js?element', 'analytics.js?fragment']);
   assert.equal((await demoState(page)).analytics, 2);
+  await site.assertNoPageErrors();
+});
+
+test('tags in shadow roots wait for consent, then run or load once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await openWithApp('');
+  await page.evaluate(() => {
+    const gated = (query) => {
+      const script = document.createElement('script');
+      script.src = `/demo/trackers/analytics.js?${query}`;
+      script.setAttribute('data-category', 'analytics');
+      return script;
+    };
+    const root = () => document.body.appendChild(document.createElement('div')).attachShadow({ mode: 'open' });
+    root().append(gated('shadow-append'));
+    root().appendChild(gated('shadow-child-node'));
+    root().innerHTML = '<iframe data-category="marketing" src="/demo/embed/video.html?shadow-innerHTML"></iframe>';
+    // A host built off the page, inserted with its held content later.
+    const later = document.createElement('div');
+    later.attachShadow({ mode: 'open' }).replaceChildren(gated('shadow-later'));
+    document.body.append(later);
+    // A fragment filled first, then inserted; and a closed root, which no page script can search.
+    const fragment = document.createDocumentFragment();
+    fragment.append(gated('shadow-fragment'));
+    root().append(fragment);
+    document.body.appendChild(document.createElement('div')).attachShadow({ mode: 'closed' }).append(gated('shadow-closed'));
+  });
+  await quiet(page);
+  await assertNothingRan(page);
+
+  await accept(page);
+  await assertRequestedOnce(page, [
+    'analytics.js?shadow-append',
+    'analytics.js?shadow-child-node',
+    'analytics.js?shadow-later',
+    'analytics.js?shadow-fragment',
+    'analytics.js?shadow-closed',
+    'video.html?shadow-innerHTML',
+  ]);
+  assert.equal((await demoState(page)).analytics, 5);
   await site.assertNoPageErrors();
 });
 
