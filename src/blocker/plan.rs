@@ -147,10 +147,17 @@ pub fn is_reportable_request(initiator: &str, url: &str) -> bool {
 pub const OWN_COOKIE_PREFIX: &str = "canenrich_";
 
 /// Whether a script may keep the cookie `name` it writes through `document.cookie`: essential
-/// cookies and the widget's own always; before a choice nothing else; after one, cookies of accepted
-/// categories, and cookies no category lists only when every category is accepted.
+/// cookies (`essentialCookies` and the `necessary` category's patterns) and the widget's own
+/// always; before a choice nothing else; after one, cookies of accepted categories, and cookies no
+/// category lists only when every category is accepted.
 pub fn keeps_cookie(config: &Config, consent: Option<&Consent>, name: &str) -> bool {
-    if name.starts_with(OWN_COOKIE_PREFIX) || pattern::matches_any(&config.essential_cookies, name)
+    let necessary = config
+        .categories
+        .iter()
+        .any(|c| c.is_necessary() && pattern::matches_any(&c.cookies, name));
+    if necessary
+        || name.starts_with(OWN_COOKIE_PREFIX)
+        || pattern::matches_any(&config.essential_cookies, name)
     {
         return true;
     }
@@ -368,6 +375,22 @@ mod tests {
         for name in ["_ga", "mk_id", "theme", "unlisted"] {
             assert!(!keeps_cookie(&config, None, name), "{name}");
         }
+    }
+
+    #[test]
+    fn cookies_of_the_necessary_category_are_kept_like_essential_ones() {
+        let file = crate::config::ConfigFile::parse(
+            r#"{"categories":{"necessary":{"cookies":["mysess*"]}}}"#,
+            "test",
+        )
+        .expect("valid");
+        let config = Config::resolve(&[("test", file)]).expect("valid");
+        let refused = consent(&[]);
+        for consent in [None, Some(&refused)] {
+            assert!(keeps_cookie(&config, consent, "mysess_1"), "{consent:?}");
+            assert!(!keeps_cookie(&config, consent, "other"), "{consent:?}");
+        }
+        assert!(erasure(&config, None, &names(&["mysess_1"]), &[]).is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // Gated tags that reach the page by the less common routes: replaceChildren, shadow roots,
-// markup strings (innerHTML, outerHTML, insertAdjacentHTML) and document.write. Each must wait
-// for consent and then run (or load) exactly once.
+// markup strings (innerHTML, outerHTML, insertAdjacentHTML) and document.write, each of which
+// must wait for consent and then run (or load) exactly once; and cookies the config lists under
+// the necessary category, which are kept from the start.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -154,5 +155,22 @@ test('tags written with document.write wait for consent, then run once', { timeo
   assert.equal(demo.analytics, 1, 'the written analytics tag ran once');
   assert.equal(demo.written, 1, 'the written inline tag ran once');
   assert.equal(site.requested('analytics.js?write').length, 1);
+  await site.assertNoPageErrors();
+});
+
+test('cookies the config lists under necessary are kept before any choice', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await site.serveEdited('**/demo/consent.json', (json) =>
+    JSON.stringify({ ...JSON.parse(json), categories: { necessary: { cookies: ['mysess*'] } } }),
+  );
+  // One write while the page loads (queued until the widget answers), one after start-up.
+  const page = await openWithApp("document.cookie = 'mysess_early=a; path=/'; document.cookie = 'mk_id=b; path=/';");
+  const readBack = await page.evaluate(() => {
+    document.cookie = 'mysess_1=a; path=/';
+    return document.cookie;
+  });
+  assert.match(readBack, /(^|; )mysess_1=a/, `document.cookie read back: ${readBack}`);
+  const names = await site.cookieNames();
+  assert.ok(names.includes('mysess_early'), `the queued necessary cookie was dropped: ${names}`);
+  assert.ok(!names.includes('mk_id'), `a marketing cookie was kept: ${names}`);
   await site.assertNoPageErrors();
 });
