@@ -17,19 +17,25 @@ const QUIET_MS = 1_000;
 const accept = (page) => page.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
 const quiet = (page) => page.waitForTimeout(QUIET_MS);
 
+/** Defines `gatedScript(query)` in the page: an analytics tracker script gated by data-category. */
+const GATED_SCRIPT = `window.gatedScript = function (query) {
+  var script = document.createElement('script');
+  script.src = '/demo/trackers/analytics.js?' + query;
+  script.setAttribute('data-category', 'analytics');
+  return script;
+};
+`;
+
 /**
  * Opens /spa.html with its app script replaced by an inline `source` carrying the page's nonce:
  * it runs in <head> while the page is parsed, before the widget has loaded. The page keeps the
- * server's CSP.
+ * server's CSP. `gatedScript` is defined first.
  */
 async function openWithApp(source) {
-  await site.context.route(site.url('/spa.html'), async (route) => {
-    const response = await route.fetch();
+  await site.serveEdited(site.url('/spa.html'), (html, response) => {
     const nonce = /'nonce-([^']+)'/.exec(response.headers()['content-security-policy'] ?? '')?.[1];
-    const html = await response.text();
     const app = '<script src="/demo/spa-app.js"></script>';
-    const edited = nonce && html.includes(app) ? html.replace(app, `<script nonce="${nonce}">${source}</script>`) : '';
-    await route.fulfill({ response, body: edited });
+    return nonce && html.includes(app) ? html.replace(app, `<script nonce="${nonce}">${GATED_SCRIPT}${source}</script>`) : '';
   });
   const page = await site.openPage('/spa.html');
   await page.getByTestId('banner').waitFor();
@@ -56,12 +62,7 @@ async function assertRequestedOnce(page, fragments) {
 test('scripts inserted with replaceChildren wait for consent, then run once', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await openWithApp('');
   await page.evaluate(() => {
-    const gated = (query) => {
-      const script = document.createElement('script');
-      script.src = `/demo/trackers/analytics.js?${query}`;
-      script.setAttribute('data-category', 'analytics');
-      return script;
-    };
+    const gated = window.gatedScript;
     const box = document.createElement('div');
     document.body.append(box);
     box.replaceChildren(gated('element'));
@@ -81,12 +82,7 @@ test('scripts inserted with replaceChildren wait for consent, then run once', { 
 test('tags in shadow roots wait for consent, then run or load once', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await openWithApp('');
   await page.evaluate(() => {
-    const gated = (query) => {
-      const script = document.createElement('script');
-      script.src = `/demo/trackers/analytics.js?${query}`;
-      script.setAttribute('data-category', 'analytics');
-      return script;
-    };
+    const gated = window.gatedScript;
     const root = () => document.body.appendChild(document.createElement('div')).attachShadow({ mode: 'open' });
     root().append(gated('shadow-append'));
     root().appendChild(gated('shadow-child-node'));

@@ -127,7 +127,7 @@ export function useSite() {
     /**
      * Serves requests matching `match` from the real server (or from the URL `from`, for hosts
      * only the browser can resolve) with the body passed through `edit(text)`; status and
-     * headers, CSP included, are the server's. A failure is reported as a page problem, except
+     * headers, CSP included, are the server's (`edit` also gets the response, to read them). A failure is reported as a page problem, except
      * for a request still in flight when the test ends, which is dropped quietly (an unhandled
      * rejection there would fail the whole file).
      */
@@ -136,7 +136,7 @@ export function useSite() {
       await owner.route(match, async (route) => {
         try {
           const response = await route.fetch(from ? { url: from } : undefined);
-          await route.fulfill({ response, body: edit(await response.text()) });
+          await route.fulfill({ response, body: edit(await response.text(), response) });
         } catch (error) {
           if (context === owner) problems.push(`could not serve ${route.request().url()} edited: ${error.message}`);
         }
