@@ -25,10 +25,10 @@ const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
 /// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList,
-/// shadowRoots }`; the inline
-/// config is read from the page. Resolves with `"ready"` once the banner (if one is due) is
-/// rendered — or, in the core build, with `"upgrade"` when a banner is due, which only the full
-/// build can draw (the core then has changed nothing but erasing refused data).
+/// shadowRoots }`; the inline config is read from the page. Resolves with `"ready"` once the
+/// banner (if one is due) is rendered — or, in the core build, with `"upgrade"` when a banner is
+/// due, which only the full build can draw (the core then has changed nothing but erasing refused
+/// data).
 #[wasm_bindgen]
 pub async fn start(options: JsValue) -> Result<JsValue, JsValue> {
     // The inline config may follow the loader in the page: read it once the DOM is parsed.
