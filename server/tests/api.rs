@@ -158,6 +158,11 @@ async fn assert_refused(db: &Db, body: String, content_type: &str, status: u16, 
     );
 }
 
+/// [`assert_refused`] for a JSON body that the API must answer with a 400.
+async fn assert_invalid(db: &Db, body: String, mentions: &str) {
+    assert_refused(db, body, "application/json", 400, mentions).await;
+}
+
 async fn a_receipt_round_trips_through_the_api(db: Db) {
     let app = db.app();
     let reply = app
@@ -260,34 +265,27 @@ async fn a_malformed_receipt_id_in_the_url_is_a_json_400(db: Db) {
 
 async fn a_receipt_with_an_unknown_field_is_refused_and_not_stored(db: Db) {
     let body = with("ip", json!("203.0.113.7")).to_string();
-    assert_refused(&db, body, "application/json", 400, "unknown field `ip`").await;
+    assert_invalid(&db, body, "unknown field `ip`").await;
 }
 
 async fn a_receipt_missing_a_field_is_refused_and_not_stored(db: Db) {
     let mut body = receipt();
     body.as_object_mut().expect("object").remove("method");
-    assert_refused(
-        &db,
-        body.to_string(),
-        "application/json",
-        400,
-        "missing field `method`",
-    )
-    .await;
+    assert_invalid(&db, body.to_string(), "missing field `method`").await;
 }
 
 async fn a_receipt_with_a_field_of_the_wrong_type_is_refused_and_not_stored(db: Db) {
     let body = with("revision", json!("2")).to_string();
-    assert_refused(&db, body, "application/json", 400, "revision").await;
+    assert_invalid(&db, body, "revision").await;
     let body = with("timestamp", json!(1.5)).to_string();
-    assert_refused(&db, body, "application/json", 400, "timestamp").await;
+    assert_invalid(&db, body, "timestamp").await;
     let body = with("revision", json!(-1)).to_string();
-    assert_refused(&db, body, "application/json", 400, "revision").await;
+    assert_invalid(&db, body, "revision").await;
 }
 
 async fn a_receipt_with_an_unknown_method_is_refused_and_not_stored(db: Db) {
     let body = with("method", json!("implied")).to_string();
-    assert_refused(&db, body, "application/json", 400, "method").await;
+    assert_invalid(&db, body, "method").await;
 }
 
 async fn a_receipt_whose_id_is_not_a_uuid_v4_is_refused_and_not_stored(db: Db) {
@@ -297,34 +295,34 @@ async fn a_receipt_whose_id_is_not_a_uuid_v4_is_refused_and_not_stored(db: Db) {
         "1b4e28ba2fa14d2e883f0016d3cca427",
     ] {
         let body = with("id", json!(id)).to_string();
-        assert_refused(&db, body, "application/json", 400, "id: must be a UUID v4").await;
+        assert_invalid(&db, body, "id: must be a UUID v4").await;
     }
 }
 
 async fn a_receipt_with_a_badly_named_category_is_refused_and_not_stored(db: Db) {
     let body = with("categories", json!(["necessary", "Analytics"])).to_string();
-    assert_refused(&db, body, "application/json", 400, "categories[1]").await;
+    assert_invalid(&db, body, "categories[1]").await;
     let body = with("rejected", json!(["a".repeat(65)])).to_string();
-    assert_refused(&db, body, "application/json", 400, "rejected[0]").await;
+    assert_invalid(&db, body, "rejected[0]").await;
     let body = with("categories", json!(["analytics", "analytics"])).to_string();
-    assert_refused(&db, body, "application/json", 400, "categories[1]").await;
+    assert_invalid(&db, body, "categories[1]").await;
 }
 
 async fn a_receipt_with_too_many_categories_is_refused_and_not_stored(db: Db) {
     let names: Vec<String> = (0..33).map(|i| format!("c{i}")).collect();
     let body = with("rejected", json!(names)).to_string();
-    assert_refused(&db, body, "application/json", 400, "rejected").await;
+    assert_invalid(&db, body, "rejected").await;
 }
 
 async fn a_receipt_that_accepts_and_refuses_the_same_category_is_refused_and_not_stored(db: Db) {
     let body = with("rejected", json!(["analytics"])).to_string();
-    assert_refused(&db, body, "application/json", 400, "rejected").await;
+    assert_invalid(&db, body, "rejected").await;
 }
 
 async fn a_receipt_that_refuses_the_necessary_category_is_refused_and_not_stored(db: Db) {
     let body = with("rejected", json!(["necessary"])).to_string();
     let body = body.replace("[\"necessary\",\"analytics\"]", "[\"analytics\"]");
-    assert_refused(&db, body, "application/json", 400, "necessary").await;
+    assert_invalid(&db, body, "necessary").await;
 }
 
 /// The test machine's clock, in milliseconds since the Unix epoch.
@@ -338,14 +336,7 @@ fn now() -> u64 {
 async fn a_receipt_with_a_timestamp_before_2020_is_refused_and_not_stored(db: Db) {
     for timestamp in [0, 1_577_836_799_999_u64] {
         let body = with("timestamp", json!(timestamp)).to_string();
-        assert_refused(
-            &db,
-            body,
-            "application/json",
-            400,
-            "timestamp: is before 2020",
-        )
-        .await;
+        assert_invalid(&db, body, "timestamp: is before 2020").await;
     }
 }
 
@@ -353,14 +344,7 @@ async fn a_receipt_with_a_timestamp_over_a_day_ahead_is_refused_and_not_stored(d
     let two_days = 2 * 24 * 60 * 60 * 1000;
     for timestamp in [99_999_999_999_999_u64, now() + two_days] {
         let body = with("timestamp", json!(timestamp)).to_string();
-        assert_refused(
-            &db,
-            body,
-            "application/json",
-            400,
-            "timestamp: is more than 24 hours",
-        )
-        .await;
+        assert_invalid(&db, body, "timestamp: is more than 24 hours").await;
     }
 }
 
@@ -376,79 +360,37 @@ async fn a_receipt_from_a_visitor_clock_an_hour_ahead_is_stored(db: Db) {
 
 async fn a_receipt_that_does_not_accept_necessary_is_refused_and_not_stored(db: Db) {
     let body = with("categories", json!(["analytics"])).to_string();
-    assert_refused(
-        &db,
-        body,
-        "application/json",
-        400,
-        "categories: must list `necessary`",
-    )
-    .await;
+    assert_invalid(&db, body, "categories: must list `necessary`").await;
     let body = with("categories", json!([])).to_string();
-    assert_refused(
-        &db,
-        body,
-        "application/json",
-        400,
-        "categories: must list `necessary`",
-    )
-    .await;
+    assert_invalid(&db, body, "categories: must list `necessary`").await;
 }
 
 async fn a_reject_all_receipt_that_accepts_an_optional_category_is_refused_and_not_stored(db: Db) {
     let body = with("method", json!("reject_all")).to_string();
-    assert_refused(
-        &db,
-        body,
-        "application/json",
-        400,
-        "categories: reject_all accepts only necessary",
-    )
-    .await;
+    assert_invalid(&db, body, "categories: reject_all accepts only necessary").await;
 }
 
 async fn an_accept_all_receipt_that_refuses_a_category_is_refused_and_not_stored(db: Db) {
     let body = with("method", json!("accept_all")).to_string();
-    assert_refused(&db, body, "application/json", 400, "rejected: accept_all").await;
+    assert_invalid(&db, body, "rejected: accept_all").await;
 }
 
 async fn a_receipt_with_an_overlong_config_hash_is_refused_and_not_stored(db: Db) {
     let body = with("configHash", json!("x".repeat(129))).to_string();
-    assert_refused(&db, body, "application/json", 400, "configHash").await;
+    assert_invalid(&db, body, "configHash").await;
 }
 
 async fn a_receipt_with_markup_in_its_config_hash_is_refused_and_not_stored(db: Db) {
     for hash in ["<img src=x>", "abc\u{7}", "sha256 abc"] {
         let body = with("configHash", json!(hash)).to_string();
-        assert_refused(
-            &db,
-            body,
-            "application/json",
-            400,
-            "configHash: may contain only",
-        )
-        .await;
+        assert_invalid(&db, body, "configHash: may contain only").await;
     }
 }
 
 async fn a_receipt_that_is_not_json_is_refused_and_not_stored(db: Db) {
-    assert_refused(
-        &db,
-        "{\"id\": ".to_owned(),
-        "application/json",
-        400,
-        "EOF while parsing",
-    )
-    .await;
-    assert_refused(
-        &db,
-        format!("{} trailing", receipt()),
-        "application/json",
-        400,
-        "body",
-    )
-    .await;
-    assert_refused(&db, "[]".to_owned(), "application/json", 400, "body").await;
+    assert_invalid(&db, "{\"id\": ".to_owned(), "EOF while parsing").await;
+    assert_invalid(&db, format!("{} trailing", receipt()), "body").await;
+    assert_invalid(&db, "[]".to_owned(), "body").await;
 }
 
 async fn a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored(db: Db) {
