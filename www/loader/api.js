@@ -11,6 +11,7 @@ var engine = null; // the WebAssembly module being started or running (it decide
 var active = null; // the module that has started and answers the API
 var current = null; // promise of the module that takes the next action (changes on hand-over)
 var upgrading = false; // the core is handing over to the full UI
+var retired = null; // a core build that handed over before it finished starting
 var settle;
 var api;
 

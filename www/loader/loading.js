@@ -66,8 +66,10 @@ function boot(flavour, suffix, extra) {
     Object.keys(extra).forEach(function (key) {
       options[key] = extra[key];
     });
-    return glue.start(options).then(function (result) {
-      if (result === 'upgrade') return boot('full', suffix, {});
+    return glue.start(options).then(function () {
+      // A core build that found no valid choice handed over while starting: the full UI
+      // answers from now on, and `ready` waits for it.
+      if (glue === retired) return current;
       active = glue;
       queued.forEach(function (value) {
         if (glue.keepsCookie(value)) cookie.set.call(d, value);
@@ -80,17 +82,22 @@ function boot(flavour, suffix, extra) {
 
 // Called by the core build when the banner or the preferences must show.
 function upgrade(view) {
-  if (upgrading || !active) return;
+  if (upgrading || !engine) return;
   upgrading = true;
-  var core = active;
+  var core = engine;
+  // Only a core that finished starting has announced the choice and said it is ready.
+  var started = core === active;
+  if (!started) retired = core;
   core.stop();
-  current = boot('full', '', { view: view, handover: true }).then(
+  current = boot('full', '', { view: view, handover: started }).then(
     function (glue) {
       upgrading = false;
       return glue;
     },
     function (error) {
       upgrading = false;
+      // While starting, the failure is start-up's: `ready` rejects and the notice shows.
+      if (!started) throw error;
       console.error('CanEnrich Consent could not load the preferences.', error);
       return core;
     });
