@@ -249,10 +249,14 @@ impl PostgresStore {
             found,
             known: MIGRATIONS.len(),
         };
-        let applied = usize::try_from(found).map_err(|_| too_new())?;
-        if applied > MIGRATIONS.len() {
-            return Err(too_new());
-        }
+        let applied = match usize::try_from(found) {
+            Ok(applied) if applied <= MIGRATIONS.len() => applied,
+            _ => {
+                // End the transaction now: its locks must not wait for the pool's next use.
+                transaction.rollback().await?;
+                return Err(too_new());
+            }
+        };
         if applied == MIGRATIONS.len() {
             return Ok(transaction.commit().await?);
         }
