@@ -52,7 +52,7 @@ impl Cors {
 
 /// Whether `origin` (`http[s]://host[:port]`, as browsers send it) names the `host[:port]` the
 /// request was sent to. An opaque origin (`null`) is never the server's own.
-fn is_same_origin(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
+pub(crate) fn is_same_origin(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
     let (Ok(origin), Some(Ok(host))) = (origin.to_str(), host.map(HeaderValue::to_str)) else {
         return false;
     };

@@ -13,11 +13,12 @@ pub const NONCE_PLACEHOLDER: &str = "{{nonce}}";
 const PAGE_POLICY: &str =
     "default-src 'self'; script-src 'self' 'nonce-NONCE' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'self'; \
-form-action 'self'";
+form-action 'self'; frame-ancestors 'self'";
 
 /// The strict policy of `/strict`: no nonce, so no inline script can ever run there.
 pub const STRICT_POLICY: &str =
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+frame-ancestors 'self'";
 
 /// Which Content-Security-Policy an HTML response is sent with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,15 +111,20 @@ pub fn page(
     response
 }
 
-/// A plain-text 500 response; logs the cause on stderr.
+/// A plain-text 500 response; logs the cause (escaped, as every log line is).
 pub fn internal_error(cause: &str) -> Response {
-    eprintln!("internal error: {cause}");
+    tracing::error!("internal error: {}", crate::trace::escape(cause));
     (StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n").into_response()
 }
 
-/// Adds the headers every response carries (`nosniff`, referrer policy).
+/// Adds the headers every response carries (`nosniff`, referrer policy, and no framing by other
+/// origins: `X-Frame-Options` for browsers that predate CSP's `frame-ancestors`).
 pub async fn add_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

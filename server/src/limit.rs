@@ -1,17 +1,19 @@
-//! Per-client rate limit on posting receipts: one token bucket per peer IP address, in memory.
-//! The address is used only to pick a bucket; it is never written to the database or logged, and
-//! a bucket is forgotten once it has refilled.
+//! Per-client rate limits (posting receipts, signing in): one token bucket per client, in memory.
+//! The client is the one [`crate::proxy`] decided (an IPv6 client by its /64). The address is used
+//! only to pick a bucket; it is never written to the database or logged, and a bucket is
+//! forgotten once it has refilled.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::proxy::Client;
 use crate::{api, Shared};
 
 /// Buckets kept before full (idle) ones are dropped; bounds the memory a flood of addresses uses.
@@ -35,11 +37,16 @@ impl RateLimiter {
     /// `per_second` requests a second per address, in bursts of up to twice that; `None` for 0
     /// (no limit).
     pub fn per_second(per_second: u32) -> Option<Self> {
-        (per_second > 0).then(|| Self {
-            rate: f64::from(per_second),
-            burst: 2.0 * f64::from(per_second),
+        (per_second > 0).then(|| Self::new(f64::from(per_second), 2.0 * f64::from(per_second)))
+    }
+
+    /// `rate` tokens a second (may be a fraction), holding at most `burst`.
+    pub fn new(rate: f64, burst: f64) -> Self {
+        Self {
+            rate,
+            burst,
             buckets: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     /// Takes one token from `client`'s bucket at time `now`. When the bucket is empty, the error
@@ -91,24 +98,33 @@ pub async fn enforce(State(state): State<Shared>, request: Request, next: Next) 
     let Some(limiter) = &state.limiter else {
         return next.run(request).await;
     };
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    match limiter.check(client, Instant::now()) {
+    match limiter.check(client_bucket(&request), Instant::now()) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
-            let seconds = wait.as_secs_f64().ceil().max(1.0);
             let mut response = api::error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate limit: too many receipts from this address, retry later",
             );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds(wait)),
+            );
             response
         }
     }
+}
+
+/// The bucket of the request's client ([`crate::proxy::identify`] put it there).
+pub fn client_bucket(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<Client>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), Client::bucket)
+}
+
+/// Seconds to put in `Retry-After` for a wait: whole seconds, at least 1.
+pub fn retry_after_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 #[cfg(test)]

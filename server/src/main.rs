@@ -1,28 +1,30 @@
 //! `canenrich-server`: parses the command line (and `DATABASE_URL`), opens the receipt database,
-//! binds, prints `listening on http://HOST:PORT` and serves until Ctrl-C or SIGTERM.
+//! binds, prints `listening on http://HOST:PORT` and serves until Ctrl-C or SIGTERM. Request
+//! log lines go to stderr (`CANENRICH_LOG`: off, error, warn, info, debug).
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use canenrich_server::cli::{CliError, Options};
-use canenrich_server::{router, AppState};
+use canenrich_server::cli::Options;
+use canenrich_server::{retention, router, serve, trace, AppState};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let database_url = std::env::var("DATABASE_URL").ok();
     let options = match Options::parse_with_env(std::env::args().skip(1), database_url) {
         Ok(options) => options,
-        Err(CliError::Help) => {
-            println!("{}", canenrich_server::cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
         Err(err) => {
-            eprintln!("canenrich-server: {err}");
-            return ExitCode::from(2);
+            let code = err.exit_code();
+            if code == 0 {
+                print!("{err}");
+            } else {
+                eprintln!("canenrich-server: {err}");
+            }
+            return ExitCode::from(code);
         }
     };
+    trace::init(std::env::var("CANENRICH_LOG").ok().as_deref());
     match run(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -33,7 +35,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
-    let state = AppState::open(&options)?;
+    let state = AppState::open(&options).await?;
     let listener = tokio::net::TcpListener::bind((options.host.as_str(), options.port))
         .await
         .map_err(|err| format!("binding {}:{}: {err}", options.host, options.port))?;
@@ -44,11 +46,17 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         writeln!(stdout, "listening on http://{address}")?;
         stdout.flush()?;
     }
-    // The peer address feeds the per-client rate limit only; it is never stored.
-    let app = router(Arc::new(state)).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let sweeper = retention::spawn(state.store.clone(), options.retention_days);
+    serve::serve(
+        listener,
+        router(Arc::new(state)),
+        options.limits,
+        shutdown_signal(),
+    )
+    .await?;
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
     Ok(())
 }
 

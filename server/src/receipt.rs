@@ -11,6 +11,10 @@ pub const MAX_CONFIG_HASH: usize = 128;
 pub const EARLIEST_TIMESTAMP: Millis = 1_577_836_800_000;
 /// How far a `timestamp` may be ahead of the server's clock: 24 hours, in milliseconds.
 pub const MAX_AHEAD: Millis = 24 * 60 * 60 * 1000;
+/// How far a `timestamp` may be behind the moment the server received it: 24 hours, in
+/// milliseconds. A visitor's clock may be wrong by hours, not days; an older "choice" is a
+/// replay or a forgery, and the stored `received_at` is what proves when the server knew.
+pub const MAX_BEHIND: Millis = 24 * 60 * 60 * 1000;
 /// Milliseconds since the Unix epoch, as the widget's `timestamp` counts them.
 pub use canenrich_consent::model::Millis;
 /// How the visitor made the choice, and the category that is always on: the widget's own
@@ -68,6 +72,11 @@ impl Receipt {
     /// Parses and validates a body posted at `now`. The `id` is lowercased; nothing else is
     /// changed.
     pub fn parse(body: &[u8], now: Millis) -> Result<Self, ReceiptError> {
+        // serde reads a struct from a JSON array too (fields by position); a receipt is an
+        // object with named fields, nothing else.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ReceiptError::Json("body: must be a JSON object".to_owned()));
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(body);
         let mut receipt: Self =
             serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -115,6 +124,12 @@ impl Receipt {
                 "is more than 24 hours ahead of the server's clock",
             ));
         }
+        if self.timestamp.saturating_add(MAX_BEHIND) < now {
+            return Err(ReceiptError::invalid(
+                "timestamp",
+                "is more than 24 hours before the server received the receipt",
+            ));
+        }
         check_names("categories", &self.categories)?;
         check_names("rejected", &self.rejected)?;
         if let Some(name) = self.rejected.iter().find(|n| self.categories.contains(n)) {
@@ -142,6 +157,14 @@ impl Receipt {
             return Err(ReceiptError::invalid(
                 "categories",
                 "reject_all accepts only necessary",
+            ));
+        }
+        // GPC is a refusal of sale and sharing, which the widget applies to `marketing`: a
+        // choice recorded under the signal never accepts it.
+        if self.method == Method::Gpc && self.categories.iter().any(|n| n == "marketing") {
+            return Err(ReceiptError::invalid(
+                "categories",
+                "gpc never accepts marketing",
             ));
         }
         if self.method == Method::AcceptAll && !self.rejected.is_empty() {
@@ -286,10 +309,57 @@ mod tests {
     }
 
     #[test]
-    fn a_timestamp_from_2020_up_to_a_day_ahead_of_the_server_is_accepted() {
-        for timestamp in [EARLIEST_TIMESTAMP, NOW - 1, NOW, NOW + MAX_AHEAD] {
+    fn a_timestamp_from_a_day_behind_up_to_a_day_ahead_of_the_server_is_accepted() {
+        for timestamp in [NOW - MAX_BEHIND, NOW - 1, NOW, NOW + MAX_AHEAD] {
             assert_eq!(receipt_at(timestamp).validate(NOW), Ok(()), "{timestamp}");
         }
+    }
+
+    #[test]
+    fn a_timestamp_over_a_day_before_it_was_received_is_refused() {
+        let err = receipt_at(NOW - MAX_BEHIND - 1)
+            .validate(NOW)
+            .expect_err("too old");
+        assert_eq!(
+            err.to_string(),
+            "timestamp: is more than 24 hours before the server received the receipt"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_json_object_is_refused() {
+        for body in [
+            r#"["1b4e28ba-2fa1-4d2e-883f-0016d3cca427",1732540000123,1,["necessary"],[],"accept_all"]"#,
+            "null",
+            "\"receipt\"",
+            "",
+        ] {
+            let err = Receipt::parse(body.as_bytes(), NOW).expect_err(body);
+            assert_eq!(err.to_string(), "body: must be a JSON object", "{body}");
+        }
+    }
+
+    #[test]
+    fn a_gpc_receipt_accepting_marketing_is_refused() {
+        let receipt = Receipt {
+            categories: vec![NECESSARY.to_owned(), "marketing".to_owned()],
+            rejected: vec![],
+            method: Method::Gpc,
+            ..receipt_at(NOW)
+        };
+        let err = receipt.validate(NOW).expect_err("gpc with marketing");
+        assert_eq!(err.to_string(), "categories: gpc never accepts marketing");
+    }
+
+    #[test]
+    fn a_test_override_choice_is_never_a_receipt() {
+        let body = r#"{"id":"1b4e28ba-2fa1-4d2e-883f-0016d3cca427","timestamp":1732540000123,"revision":1,"categories":["necessary"],"rejected":[],"method":"test"}"#;
+        let err = Receipt::parse(body.as_bytes(), NOW).expect_err("method test");
+        assert!(
+            err.to_string()
+                .starts_with("method: unknown variant `test`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,14 +1,19 @@
-//! Where consent receipts are kept: the [`ReceiptStore`] trait, the errors every store shares,
-//! and [`open`], which picks SQLite (one server, the default) or PostgreSQL (several instances
-//! sharing one database) from the command line. Both stores have the same table, numbered
-//! migrations of the same length, and the same behaviour (a duplicate id is
-//! [`StoreError::Duplicate`]).
+//! Where consent receipts are kept: [`Store`], which is SQLite (one server, the default) or
+//! PostgreSQL (several instances sharing one database), the errors every store shares, and the
+//! row both keep. Both stores have the same table, numbered migrations of the same length, and
+//! the same behaviour (a duplicate id is [`StoreError::Duplicate`]). Every call is async: SQLite
+//! runs on the blocking pool, PostgreSQL on a connection pool.
 
 pub mod postgres;
 pub mod sqlite;
+pub mod tls;
+
+use std::sync::Arc;
+
+use serde::Serialize;
 
 use crate::cli::Database;
-use crate::receipt::{Method, Receipt};
+use crate::receipt::{Method, Millis, Receipt};
 
 /// Failures of a receipt store.
 #[derive(Debug, thiserror::Error)]
@@ -24,62 +29,170 @@ pub enum StoreError {
         /// How many migrations this server has.
         known: usize,
     },
-    /// The database directory could not be created, or the PostgreSQL connection thread could
-    /// not start.
+    /// The database directory could not be created.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
     /// SQLite failed.
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// PostgreSQL failed (connecting, migrating or a query).
+    /// PostgreSQL failed (migrating or a query) in a way a retry would not mend.
     #[error("PostgreSQL: {0}")]
-    Postgres(#[from] ::postgres::Error),
-    /// The PostgreSQL connection's worker thread has stopped.
-    #[error("PostgreSQL: the connection thread has stopped")]
-    Disconnected,
+    Postgres(#[from] tokio_postgres::Error),
+    /// PostgreSQL cannot be reached right now (down, restarting, every connection busy): the
+    /// request may be retried.
+    #[error("PostgreSQL is unavailable: {0}")]
+    Unavailable(String),
+    /// `DATABASE_URL` names TLS settings that cannot be used.
+    #[error("PostgreSQL TLS: {0}")]
+    Tls(#[from] tls::TlsError),
+    /// A blocking task (a SQLite call) did not finish.
+    #[error("the database task failed: {0}")]
+    Task(String),
     /// A stored row could not be read back as a receipt.
     #[error("stored receipt {0} is unreadable")]
     Corrupt(String),
 }
 
-/// A place to keep receipts. Calls block (a query or a lock): async callers use
-/// `spawn_blocking`.
-pub trait ReceiptStore: Send + Sync + std::fmt::Debug {
-    /// Stores a validated receipt; [`StoreError::Duplicate`] if its id is taken.
-    fn insert(&self, receipt: &Receipt) -> Result<(), StoreError>;
-    /// The receipt with this id, if stored.
-    fn get(&self, id: &str) -> Result<Option<Receipt>, StoreError>;
-    /// How many receipts are stored.
-    fn count(&self) -> Result<u64, StoreError>;
+/// A stored receipt: what was posted, and when the server received it (its own clock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stored {
+    /// The receipt as posted.
+    #[serde(flatten)]
+    pub receipt: Receipt,
+    /// When the server received it, in milliseconds since the Unix epoch.
+    pub received_at: Millis,
 }
 
-/// The store the server runs with.
-pub type Store = Box<dyn ReceiptStore>;
+/// The receipt store the server runs with: SQLite (one server, the default) or PostgreSQL.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// A SQLite file or in-memory database; calls run on the blocking pool.
+    Sqlite(Arc<sqlite::SqliteStore>),
+    /// A pool of PostgreSQL connections.
+    Postgres(postgres::PostgresStore),
+}
 
-/// Opens (creating and migrating as needed) the database the command line named.
-pub fn open(database: &Database) -> Result<Store, StoreError> {
-    Ok(match database {
-        Database::Sqlite(path) => Box::new(sqlite::SqliteStore::open(path)?),
-        Database::Postgres(url) => Box::new(postgres::PostgresStore::open(url)?),
-    })
+impl Store {
+    /// Opens (creating and migrating as needed) the database the command line named.
+    pub async fn open(database: &Database) -> Result<Self, StoreError> {
+        Ok(match database {
+            Database::Sqlite(path) => {
+                let path = path.clone();
+                let store = blocking(move || sqlite::SqliteStore::open(&path)).await?;
+                Self::Sqlite(Arc::new(store))
+            }
+            Database::Postgres(url) => Self::Postgres(postgres::PostgresStore::open(url).await?),
+        })
+    }
+
+    /// Stores a validated receipt received at `received_at`; [`StoreError::Duplicate`] if its
+    /// id is taken.
+    pub async fn insert(&self, receipt: &Receipt, received_at: Millis) -> Result<(), StoreError> {
+        let row = Row::from_receipt(receipt, received_at)?;
+        match self {
+            Self::Sqlite(store) => {
+                let store = store.clone();
+                blocking(move || store.insert(&row)).await
+            }
+            Self::Postgres(store) => store.insert(&row).await,
+        }
+    }
+
+    /// The receipt with this id, if stored.
+    pub async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
+        let row = match self {
+            Self::Sqlite(store) => {
+                let (store, id) = (store.clone(), id.to_owned());
+                blocking(move || store.get(&id)).await?
+            }
+            Self::Postgres(store) => store.get(id).await?,
+        };
+        row.map(Row::into_stored).transpose()
+    }
+
+    /// How many receipts are stored.
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        match self {
+            Self::Sqlite(store) => {
+                let store = store.clone();
+                blocking(move || store.count()).await
+            }
+            Self::Postgres(store) => store.count().await,
+        }
+    }
+
+    /// Deletes every receipt received before `cutoff`; returns how many.
+    pub async fn delete_received_before(&self, cutoff: Millis) -> Result<u64, StoreError> {
+        let cutoff = i64::try_from(cutoff).unwrap_or(i64::MAX);
+        match self {
+            Self::Sqlite(store) => {
+                let store = store.clone();
+                blocking(move || store.delete_received_before(cutoff)).await
+            }
+            Self::Postgres(store) => store.delete_received_before(cutoff).await,
+        }
+    }
+
+    /// Up to `limit` receipts received at or after `since`, oldest first, starting after the
+    /// receipt `after` (received at, id) when given: one page of an export.
+    pub async fn page(
+        &self,
+        since: Millis,
+        after: Option<(Millis, String)>,
+        limit: u32,
+    ) -> Result<Vec<Stored>, StoreError> {
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let after = after.map(|(at, id)| (i64::try_from(at).unwrap_or(i64::MAX), id));
+        let rows = match self {
+            Self::Sqlite(store) => {
+                let store = store.clone();
+                blocking(move || store.page(since, after, limit)).await?
+            }
+            Self::Postgres(store) => store.page(since, after, limit).await?,
+        };
+        rows.into_iter().map(Row::into_stored).collect()
+    }
+}
+
+/// Runs a blocking SQLite call on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .map_err(|err| StoreError::Task(err.to_string()))?
 }
 
 /// A receipt as both stores keep it: category lists as JSON text, times and revisions as
 /// 64-bit integers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Row {
+pub struct Row {
+    /// The receipt's id (lowercase UUID v4).
     pub id: String,
+    /// The visitor's clock when the choice was made, in milliseconds since the epoch.
     pub timestamp: i64,
+    /// The config revision.
     pub revision: i64,
+    /// Accepted categories, as a JSON array.
     pub categories: String,
+    /// Refused categories, as a JSON array.
     pub rejected: String,
+    /// How the choice was made.
     pub method: String,
+    /// The config hash, if sent.
     pub config_hash: Option<String>,
+    /// The server's clock when it received the receipt, in milliseconds since the epoch.
+    pub received_at: i64,
 }
 
+/// The columns of a stored receipt, in [`Row`]'s order.
+pub(crate) const COLUMNS: &str =
+    "id, timestamp, revision, categories, rejected, method, config_hash, received_at";
+
 impl Row {
-    /// The row that stores `receipt`.
-    pub fn from_receipt(receipt: &Receipt) -> Result<Self, StoreError> {
+    /// The row that stores `receipt`, received at `received_at`.
+    pub fn from_receipt(receipt: &Receipt, received_at: Millis) -> Result<Self, StoreError> {
         let corrupt = || StoreError::Corrupt(receipt.id.clone());
         Ok(Self {
             id: receipt.id.clone(),
@@ -89,6 +202,17 @@ impl Row {
             rejected: serde_json::to_string(&receipt.rejected).map_err(|_| corrupt())?,
             method: receipt.method.as_str().to_owned(),
             config_hash: receipt.config_hash.clone(),
+            received_at: i64::try_from(received_at).map_err(|_| corrupt())?,
+        })
+    }
+
+    /// The stored receipt this row holds; [`StoreError::Corrupt`] if any column is out of shape.
+    pub fn into_stored(self) -> Result<Stored, StoreError> {
+        let received_at =
+            u64::try_from(self.received_at).map_err(|_| StoreError::Corrupt(self.id.clone()))?;
+        Ok(Stored {
+            receipt: self.into_receipt()?,
+            received_at,
         })
     }
 
@@ -127,8 +251,14 @@ mod tests {
             method: Method::Custom,
             config_hash: Some("abc".to_owned()),
         };
-        let row = Row::from_receipt(&receipt).expect("row");
-        assert_eq!(row.into_receipt().expect("receipt"), receipt);
+        let row = Row::from_receipt(&receipt, 1_700_000_000_999).expect("row");
+        assert_eq!(
+            row.into_stored().expect("stored"),
+            Stored {
+                receipt,
+                received_at: 1_700_000_000_999
+            }
+        );
     }
 
     #[test]
@@ -141,6 +271,7 @@ mod tests {
             rejected: "[]".to_owned(),
             method: "accept_all".to_owned(),
             config_hash: None,
+            received_at: 0,
         };
         assert!(matches!(
             row.clone().into_receipt(),

@@ -61,13 +61,19 @@ on_every_store!(
     a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored,
     a_receipt_body_over_16_kib_is_refused_and_not_stored,
     a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read,
+    a_receipt_sent_as_a_json_array_is_refused_and_not_stored,
+    a_receipt_stamped_over_a_day_before_it_arrived_is_refused_and_not_stored,
+    a_gpc_receipt_that_accepts_marketing_is_refused_and_not_stored,
+    a_test_override_choice_is_refused_naming_the_method,
+    the_export_hands_out_receipts_since_a_moment_as_ndjson_to_the_admin_only,
+    retention_deletes_receipts_received_before_the_cutoff_only,
 );
 
 const ID: &str = "1b4e28ba-2fa1-4d2e-883f-0016d3cca427";
 
 #[tokio::test]
 async fn a_method_an_api_path_does_not_take_is_a_json_405_with_allow() {
-    let app = common::app();
+    let app = common::app().await;
     for (method, path, allow) in [
         ("PUT", "/api/consent".to_owned(), "POST,OPTIONS"),
         ("GET", "/api/consent".to_owned(), "POST,OPTIONS"),
@@ -87,12 +93,12 @@ async fn a_method_an_api_path_does_not_take_is_a_json_405_with_allow() {
         let error = reply.json()["error"].as_str().expect("error").to_owned();
         assert!(error.starts_with(&format!("method: {method}")), "{error}");
     }
-    assert_eq!(app.stored(), 0, "nothing is stored");
+    assert_eq!(app.stored().await, 0, "nothing is stored");
 }
 
 #[tokio::test]
 async fn an_unknown_path_under_api_is_a_json_404() {
-    let app = common::app();
+    let app = common::app().await;
     for path in [
         "/api".to_owned(),
         "/api/".to_owned(),
@@ -115,19 +121,42 @@ async fn an_unknown_path_under_api_is_a_json_404() {
         .await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.header("content-type"), "application/json");
-    assert_eq!(app.stored(), 0, "nothing is stored");
+    assert_eq!(app.stored().await, 0, "nothing is stored");
 }
 
 fn receipt() -> Value {
     json!({
         "id": ID,
-        "timestamp": 1_732_540_000_123_u64,
+        "timestamp": stamp(),
         "revision": 2,
         "categories": ["necessary", "analytics"],
         "rejected": ["marketing", "personalization"],
         "method": "custom",
         "configHash": "sha256-abc123"
     })
+}
+
+/// One timestamp for every receipt of this test process: a minute before it started, so within
+/// the day the server accepts and the same in every call.
+fn stamp() -> u64 {
+    static STAMP: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *STAMP.get_or_init(|| now() - 60_000)
+}
+
+/// A receipt as the API returns it, without the `receivedAt` the server added; that must be
+/// the server's clock at the time of the test.
+fn as_posted(mut stored: Value) -> Value {
+    let received_at = stored
+        .as_object_mut()
+        .expect("an object")
+        .remove("receivedAt")
+        .and_then(|at| at.as_u64())
+        .expect("a numeric receivedAt");
+    assert!(
+        received_at > stamp() && received_at <= now(),
+        "receivedAt {received_at} is the server's clock"
+    );
+    stored
 }
 
 fn with(field: &str, value: Value) -> Value {
@@ -139,7 +168,7 @@ fn with(field: &str, value: Value) -> Value {
 /// Posts `body` as JSON and checks it is refused with `status`, a JSON error containing
 /// `mentions`, and an empty store.
 async fn assert_refused(db: &Db, body: String, content_type: &str, status: u16, mentions: &str) {
-    let app = db.app();
+    let app = db.app().await;
     let reply = app.post("/api/consent", content_type, body.clone()).await;
     assert_eq!(reply.status, status, "{body}: {}", reply.body);
     assert_eq!(reply.header("content-type"), "application/json");
@@ -151,7 +180,7 @@ async fn assert_refused(db: &Db, body: String, content_type: &str, status: u16, 
         error.contains(mentions),
         "{error:?} should mention {mentions:?}"
     );
-    assert_eq!(app.stored(), 0, "nothing is stored");
+    assert_eq!(app.stored().await, 0, "nothing is stored");
     assert_eq!(
         app.get(&format!("/api/consent/{ID}"), None).await.status,
         404
@@ -164,22 +193,22 @@ async fn assert_invalid(db: &Db, body: String, mentions: &str) {
 }
 
 async fn a_receipt_round_trips_through_the_api(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let reply = app
         .post("/api/consent", "application/json", receipt().to_string())
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(reply.header("location"), format!("/api/consent/{ID}"));
-    assert_eq!(reply.json(), receipt());
+    assert_eq!(as_posted(reply.json()), receipt());
     let fetched = app.get(&format!("/api/consent/{ID}"), None).await;
     assert_eq!(fetched.status, 200);
     assert_eq!(fetched.header("content-type"), "application/json");
-    assert_eq!(fetched.json(), receipt());
-    assert_eq!(app.stored(), 1);
+    assert_eq!(as_posted(fetched.json()), receipt());
+    assert_eq!(app.stored().await, 1);
 }
 
 async fn a_receipt_without_a_config_hash_round_trips_without_one(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let mut body = receipt();
     body.as_object_mut().expect("object").remove("configHash");
     let reply = app
@@ -187,13 +216,13 @@ async fn a_receipt_without_a_config_hash_round_trips_without_one(db: Db) {
         .await;
     assert_eq!(reply.status, 201);
     assert_eq!(
-        app.get(&format!("/api/consent/{ID}"), None).await.json(),
+        as_posted(app.get(&format!("/api/consent/{ID}"), None).await.json()),
         body
     );
 }
 
 async fn a_receipt_sent_by_send_beacon_as_text_plain_is_accepted(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let reply = app
         .post(
             "/api/consent",
@@ -202,11 +231,11 @@ async fn a_receipt_sent_by_send_beacon_as_text_plain_is_accepted(db: Db) {
         )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    assert_eq!(app.stored(), 1);
+    assert_eq!(app.stored().await, 1);
 }
 
 async fn an_uppercase_id_is_stored_lowercase_and_found_either_way(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let upper = ID.to_ascii_uppercase();
     let reply = app
         .post(
@@ -224,7 +253,7 @@ async fn an_uppercase_id_is_stored_lowercase_and_found_either_way(db: Db) {
 }
 
 async fn a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let first = app
         .post("/api/consent", "application/json", receipt().to_string())
         .await;
@@ -242,14 +271,18 @@ async fn a_duplicate_receipt_id_is_a_conflict_and_keeps_the_first_receipt(db: Db
         .expect("error")
         .contains("id"));
     assert_eq!(
-        app.get(&format!("/api/consent/{ID}"), None).await.json(),
+        as_posted(app.get(&format!("/api/consent/{ID}"), None).await.json()),
         receipt()
     );
-    assert_eq!(app.stored(), 1);
+    assert_eq!(app.stored().await, 1);
 }
 
 async fn an_unknown_receipt_id_is_a_json_404(db: Db) {
-    let reply = db.app().get(&format!("/api/consent/{ID}"), None).await;
+    let reply = db
+        .app()
+        .await
+        .get(&format!("/api/consent/{ID}"), None)
+        .await;
     assert_eq!(reply.status, 404);
     assert!(reply.json()["error"]
         .as_str()
@@ -258,7 +291,7 @@ async fn an_unknown_receipt_id_is_a_json_404(db: Db) {
 }
 
 async fn a_malformed_receipt_id_in_the_url_is_a_json_400(db: Db) {
-    let reply = db.app().get("/api/consent/not-a-uuid", None).await;
+    let reply = db.app().await.get("/api/consent/not-a-uuid", None).await;
     assert_eq!(reply.status, 400);
     assert!(reply.json()["error"].is_string());
 }
@@ -349,13 +382,18 @@ async fn a_receipt_with_a_timestamp_over_a_day_ahead_is_refused_and_not_stored(d
 }
 
 async fn a_receipt_from_a_visitor_clock_an_hour_ahead_is_stored(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let body = with("timestamp", json!(now() + 60 * 60 * 1000));
     let reply = app
         .post("/api/consent", "application/json", body.to_string())
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    assert_eq!(reply.json(), body);
+    let stored = reply.json();
+    assert_eq!(stored["timestamp"], body["timestamp"]);
+    assert!(
+        stored["receivedAt"].as_u64().expect("receivedAt")
+            < body["timestamp"].as_u64().expect("timestamp")
+    );
 }
 
 async fn a_receipt_that_does_not_accept_necessary_is_refused_and_not_stored(db: Db) {
@@ -404,12 +442,12 @@ async fn a_receipt_with_an_unsupported_content_type_is_refused_and_not_stored(db
     )
     .await;
     assert_refused(&db, body, "multipart/form-data", 415, "Content-Type").await;
-    let app = db.app();
+    let app = db.app().await;
     let request = axum::http::Request::post("/api/consent")
         .body(axum::body::Body::from(receipt().to_string()))
         .expect("request");
     assert_eq!(app.send(request).await.status, 415);
-    assert_eq!(app.stored(), 0);
+    assert_eq!(app.stored().await, 0);
 }
 
 async fn a_receipt_body_over_16_kib_is_refused_and_not_stored(db: Db) {
@@ -418,7 +456,7 @@ async fn a_receipt_body_over_16_kib_is_refused_and_not_stored(db: Db) {
 }
 
 async fn a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read(db: Db) {
-    let app = db.app();
+    let app = db.app().await;
     let request = axum::http::Request::post("/api/consent")
         .header("content-type", "application/json")
         .header("content-length", "20000")
@@ -430,5 +468,132 @@ async fn a_receipt_declaring_a_length_over_16_kib_is_refused_before_it_is_read(d
         .as_str()
         .expect("error")
         .contains("body"));
-    assert_eq!(app.stored(), 0);
+    assert_eq!(app.stored().await, 0);
+}
+
+async fn a_receipt_sent_as_a_json_array_is_refused_and_not_stored(db: Db) {
+    let receipt = receipt();
+    let fields: Vec<Value> = [
+        "id",
+        "timestamp",
+        "revision",
+        "categories",
+        "rejected",
+        "method",
+    ]
+    .iter()
+    .map(|field| receipt[*field].clone())
+    .collect();
+    let body = Value::Array(fields).to_string();
+    assert_invalid(&db, body, "body: must be a JSON object").await;
+}
+
+async fn a_receipt_stamped_over_a_day_before_it_arrived_is_refused_and_not_stored(db: Db) {
+    let day = 24 * 60 * 60 * 1000;
+    let body = with("timestamp", json!(now() - day - 60_000)).to_string();
+    assert_invalid(&db, body, "timestamp: is more than 24 hours before").await;
+}
+
+async fn a_gpc_receipt_that_accepts_marketing_is_refused_and_not_stored(db: Db) {
+    let mut body = with("method", json!("gpc"));
+    body["categories"] = json!(["necessary", "marketing"]);
+    body["rejected"] = json!(["analytics"]);
+    assert_invalid(
+        &db,
+        body.to_string(),
+        "categories: gpc never accepts marketing",
+    )
+    .await;
+}
+
+async fn a_test_override_choice_is_refused_naming_the_method(db: Db) {
+    let body = with("method", json!("test")).to_string();
+    assert_invalid(&db, body, "method: unknown variant `test`").await;
+}
+
+const ADMIN: &str = "an-admin-token-of-some-length";
+
+async fn the_export_hands_out_receipts_since_a_moment_as_ndjson_to_the_admin_only(db: Db) {
+    let plain = db.app().await;
+    let hidden = plain.get("/api/consent/export", None).await;
+    assert_eq!(hidden.status, 404, "no admin token, no export");
+    assert_eq!(hidden.header("content-type"), "application/json");
+
+    let app = db
+        .app_with(|options| options.admin_token = Some(ADMIN.to_owned()))
+        .await;
+    let id = |n: u32| format!("1b4e28ba-2fa1-4d2e-883f-{n:012x}");
+    for n in 0..3 {
+        let reply = app
+            .post(
+                "/api/consent",
+                "application/json",
+                with("id", json!(id(n))).to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let export = |path: &str, token: Option<&str>| {
+        let mut request = axum::http::Request::get(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        app.send(request.body(axum::body::Body::empty()).expect("request"))
+    };
+    for token in [None, Some("wrong-token-of-the-same-size!")] {
+        let refused = export("/api/consent/export", token).await;
+        assert_eq!(refused.status, 401, "{token:?}");
+        assert!(refused.header("www-authenticate").starts_with("Bearer"));
+        assert!(!refused.body.contains(&id(0)));
+    }
+    let all = export("/api/consent/export", Some(ADMIN)).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.header("content-type"), "application/x-ndjson");
+    let lines: Vec<Value> = all
+        .body
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let mut ids: Vec<String> = lines
+        .iter()
+        .map(|line| line["id"].as_str().expect("id").to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [id(0), id(1), id(2)]);
+    assert!(lines.iter().all(|line| line["receivedAt"].is_u64()));
+    let later = export(
+        &format!("/api/consent/export?since={}", now() + 1000),
+        Some(ADMIN),
+    )
+    .await;
+    assert_eq!(later.status, 200);
+    assert_eq!(later.body, "", "nothing was received after that moment");
+    let bad = export("/api/consent/export?since=yesterday", Some(ADMIN)).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"]
+        .as_str()
+        .expect("error")
+        .starts_with("since:"));
+}
+
+async fn retention_deletes_receipts_received_before_the_cutoff_only(db: Db) {
+    let app = db.app().await;
+    let reply = app
+        .post("/api/consent", "application/json", receipt().to_string())
+        .await;
+    assert_eq!(reply.status, 201);
+    let store = &app.state.store;
+    let day = 24 * 60 * 60 * 1000;
+    // A year on, a 5-year retention keeps it; six years on, it is gone.
+    let kept = canenrich_server::retention::sweep(store, 1826, now() + 365 * day)
+        .await
+        .expect("sweep");
+    assert_eq!(kept, 0);
+    assert_eq!(app.stored().await, 1);
+    let deleted = canenrich_server::retention::sweep(store, 1826, now() + 6 * 365 * day)
+        .await
+        .expect("sweep");
+    assert_eq!(deleted, 1);
+    assert_eq!(app.stored().await, 0);
 }

@@ -2,19 +2,13 @@
 
 mod common;
 
-use common::app;
+use common::{app, set_cookie_pair};
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_same_site_lax_cookie_and_account_shows_the_escaped_user() {
-    let app = app();
-    let reply = app
-        .post(
-            "/login",
-            "application/x-www-form-urlencoded",
-            "username=%3Cb%3EAda%20%26%20co%3C%2Fb%3E&password=secret",
-        )
-        .await;
-    assert_eq!(reply.status, 303);
+    let app = app().await;
+    let (reply, form) = app.login("%3Cb%3EAda%20%26%20co%3C%2Fb%3E").await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
     assert_eq!(reply.header("location"), "/account");
     let cookie = reply.header("set-cookie");
     let value = cookie
@@ -31,7 +25,10 @@ async fn signing_in_sets_an_http_only_same_site_lax_cookie_and_account_shows_the
     let account = app
         .get(
             "/account",
-            Some(&format!("canenrich_consent=x; canenrich_session={value}")),
+            Some(&format!(
+                "canenrich_consent=x; canenrich_session={value}; {}",
+                form.cookie
+            )),
         )
         .await;
     assert_eq!(account.status, 200);
@@ -42,48 +39,55 @@ async fn signing_in_sets_an_http_only_same_site_lax_cookie_and_account_shows_the
     assert!(account.body.contains("action=\"/logout\""));
     assert!(account
         .body
+        .contains(&format!("name=\"csrf\" value=\"{}\"", form.token)));
+    assert!(account
+        .body
         .contains("<script src=\"/consent/canenrich-consent.js\" data-config=\"/demo/consent.json\"></script>"));
     assert_eq!(account.header("cache-control"), "no-store");
 }
 
 #[tokio::test]
-async fn a_login_over_a_https_proxy_gets_a_secure_cookie() {
-    let app = app();
-    let request = axum::http::Request::post("/login")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-forwarded-proto", "https")
-        .body(axum::body::Body::from("username=ada&password=pw"))
-        .expect("request");
-    let reply = app.send(request).await;
+async fn x_forwarded_proto_from_a_client_that_is_not_a_trusted_proxy_is_ignored() {
+    let app = app().await;
+    let form = app.form_token().await;
+    let reply = app
+        .post_form(
+            "/login",
+            &format!("username=ada&password=pw&csrf={}", form.token),
+            &form.cookie,
+            &[("x-forwarded-proto", "https")],
+        )
+        .await;
     assert_eq!(reply.status, 303);
-    assert!(reply.header("set-cookie").ends_with("; Secure"));
+    assert!(!reply.header("set-cookie").contains("Secure"));
+    assert!(reply.header("set-cookie").starts_with("canenrich_session="));
 }
 
 #[tokio::test]
 async fn signing_in_with_an_empty_field_shows_an_error_page_and_sets_no_cookie() {
-    let app = app();
+    let app = app().await;
+    let form = app.form_token().await;
     for body in [
         "username=&password=pw",
         "username=ada&password=",
         "username=%20%20",
         "",
     ] {
-        let reply = app
-            .post("/login", "application/x-www-form-urlencoded", body)
-            .await;
+        let body = format!("{body}&csrf={}", form.token);
+        let reply = app.post_form("/login", &body, &form.cookie, &[]).await;
         assert_eq!(reply.status, 400, "{body}");
         assert!(
             reply.body.contains("Enter both a username and a password."),
             "{body}"
         );
         assert!(reply.body.contains("role=\"alert\""));
-        assert_eq!(reply.header("set-cookie"), "");
+        assert_eq!(set_cookie_pair(&reply, "canenrich_session"), None);
     }
 }
 
 #[tokio::test]
 async fn the_login_page_has_a_labelled_form_with_a_sign_in_button() {
-    let reply = app().get("/login", None).await;
+    let reply = app().await.get("/login", None).await;
     assert_eq!(reply.status, 200);
     assert!(reply
         .body
@@ -100,7 +104,7 @@ async fn the_login_page_has_a_labelled_form_with_a_sign_in_button() {
 
 #[tokio::test]
 async fn the_account_page_without_a_session_says_you_are_not_signed_in() {
-    let app = app();
+    let app = app().await;
     for cookie in [
         None,
         Some("canenrich_session=00000000000000000000000000000000"),
@@ -114,25 +118,17 @@ async fn the_account_page_without_a_session_says_you_are_not_signed_in() {
 
 #[tokio::test]
 async fn signing_out_clears_the_cookie_and_ends_the_session() {
-    let app = app();
-    let login = app
-        .post(
-            "/login",
-            "application/x-www-form-urlencoded",
-            "username=ada&password=pw",
+    let app = app().await;
+    let (login, form) = app.login("ada").await;
+    let pair = set_cookie_pair(&login, "canenrich_session").expect("session");
+    let logout = app
+        .post_form(
+            "/logout",
+            &format!("csrf={}", form.token),
+            &format!("{pair}; {}", form.cookie),
+            &[],
         )
         .await;
-    let pair = login
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
-    let request = axum::http::Request::post("/logout")
-        .header("cookie", &pair)
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let logout = app.send(request).await;
     assert_eq!(logout.status, 303);
     assert_eq!(logout.header("location"), "/");
     assert!(logout
@@ -144,7 +140,7 @@ async fn signing_out_clears_the_cookie_and_ends_the_session() {
 
 #[tokio::test]
 async fn the_home_page_carries_a_csp_whose_fresh_nonce_is_substituted_into_the_page() {
-    let app = app();
+    let app = app().await;
     let first = app.get("/", None).await;
     assert_eq!(first.status, 200);
     assert_eq!(first.header("content-type"), "text/html; charset=utf-8");
@@ -160,7 +156,7 @@ async fn the_home_page_carries_a_csp_whose_fresh_nonce_is_substituted_into_the_p
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
              style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; \
-             base-uri 'self'; form-action 'self'"
+             base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
         )
     );
     assert!(first.body.contains(&format!(
@@ -179,7 +175,7 @@ async fn the_home_page_carries_a_csp_whose_fresh_nonce_is_substituted_into_the_p
 
 #[tokio::test]
 async fn the_home_page_loads_the_widget_first_and_keeps_its_gated_tags_in_order() {
-    let body = app().get("/", None).await.body;
+    let body = app().await.get("/", None).await.body;
     let head = body.split("<head>").nth(1).expect("head");
     assert!(head.trim_start().starts_with(
         "<meta charset=\"utf-8\">\n<script src=\"/consent/canenrich-consent.js\" data-config=\"/demo/consent.json\"></script>\n<link rel=\"stylesheet\" href=\"/demo.css\">"
@@ -203,11 +199,12 @@ async fn the_home_page_loads_the_widget_first_and_keeps_its_gated_tags_in_order(
 
 #[tokio::test]
 async fn the_strict_page_has_the_strict_policy_and_no_nonce() {
-    let reply = app().get("/strict", None).await;
+    let reply = app().await.get("/strict", None).await;
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.header("content-security-policy"),
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         frame-ancestors 'self'"
     );
     assert!(!reply.body.contains("nonce="));
     assert!(reply.body.contains("/demo/trackers/analytics.js"));
@@ -216,7 +213,7 @@ async fn the_strict_page_has_the_strict_policy_and_no_nonce() {
 
 #[tokio::test]
 async fn no_page_of_the_demo_site_has_inline_styles_or_runnable_inline_scripts() {
-    let app = app();
+    let app = app().await;
     for path in [
         "/",
         "/strict",
@@ -239,28 +236,40 @@ async fn no_page_of_the_demo_site_has_inline_styles_or_runnable_inline_scripts()
 }
 
 #[tokio::test]
-async fn widget_files_are_served_with_their_media_types_and_no_cache() {
-    let app = app();
-    for (path, content_type) in [
+async fn widget_files_are_served_with_their_media_types_and_cache_headers() {
+    let app = app().await;
+    for (path, content_type, cache) in [
         (
             "/consent/canenrich-consent.js",
             "text/javascript; charset=utf-8",
+            "public, max-age=300",
         ),
-        ("/consent/canenrich_consent_bg.wasm", "application/wasm"),
-        ("/consent/config.json", "application/json"),
-        ("/consent/widget.css", "text/css; charset=utf-8"),
+        (
+            "/consent/canenrich_consent_bg.wasm",
+            "application/wasm",
+            "no-cache",
+        ),
+        (
+            "/consent/canenrich_consent_bg.wasm?v=0.1.0",
+            "application/wasm",
+            "public, max-age=31536000, immutable",
+        ),
+        ("/consent/config.json", "application/json", "no-cache"),
+        ("/consent/widget.css", "text/css; charset=utf-8", "no-cache"),
     ] {
         let reply = app.get(path, None).await;
         assert_eq!(reply.status, 200, "{path}");
         assert_eq!(reply.header("content-type"), content_type, "{path}");
-        assert_eq!(reply.header("cache-control"), "no-cache", "{path}");
+        assert_eq!(reply.header("cache-control"), cache, "{path}");
+        assert!(reply.header("etag").starts_with('"'), "{path}");
+        assert!(!reply.header("last-modified").is_empty(), "{path}");
     }
     assert_eq!(app.get("/consent/missing.js", None).await.status, 404);
 }
 
 #[tokio::test]
 async fn site_files_are_served_statically_and_query_strings_are_ignored() {
-    let app = app();
+    let app = app().await;
     let pixel = app.get("/demo/pixel.gif?tag=img", None).await;
     assert_eq!(pixel.status, 200);
     assert_eq!(pixel.header("content-type"), "image/gif");
@@ -280,7 +289,7 @@ async fn site_files_are_served_statically_and_query_strings_are_ignored() {
 
 #[tokio::test]
 async fn path_traversal_and_hidden_files_are_refused() {
-    let app = app();
+    let app = app().await;
     for path in [
         "/consent/../Cargo.toml",
         "/consent/..%2fCargo.toml",
@@ -302,7 +311,7 @@ async fn path_traversal_and_hidden_files_are_refused() {
 
 #[tokio::test]
 async fn only_get_and_head_reach_static_files() {
-    let app = app();
+    let app = app().await;
     let reply = app.post("/privacy.html", "text/plain", "x").await;
     assert_eq!(reply.status, 405);
     let head = axum::http::Request::head("/privacy.html")
@@ -315,6 +324,6 @@ async fn only_get_and_head_reach_static_files() {
 
 #[tokio::test]
 async fn healthz_says_ok() {
-    let reply = app().get("/healthz", None).await;
+    let reply = app().await.get("/healthz", None).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "ok"));
 }

@@ -87,6 +87,7 @@ fn run_steps(sh: &Shell, steps: &mut Steps) -> Result<(), String> {
                 .args(["build", "--release", "-p", "canenrich-server"]),
         )
     })?;
+    steps.run("receipts under faults", || receipts_under_faults(sh))?;
     steps.run("end-to-end tests", || end_to_end(sh))?;
     steps.run("QA examples", || qa_examples(sh))
 }
@@ -143,36 +144,69 @@ fn end_to_end(sh: &Shell) -> Result<(), String> {
 /// Runs the server's tests (the receipt API tests included) against a throwaway PostgreSQL
 /// cluster: installed if missing, started on a free port in a temporary directory, stopped and
 /// removed afterwards. A cluster that cannot start fails the step: it is never skipped.
+///
+/// The cluster speaks TLS too (a throwaway CA and server certificate made with `openssl`), so the
+/// tests of `sslmode=require` and `verify-full` run against it (`CANENRICH_PG_TLS_ROOT`).
 fn postgres_receipts(sh: &Shell) -> Result<(), String> {
     let bin = tools::ensure_postgres(sh)?;
     let cluster = Cluster::start(sh, &bin)?;
-    let url = format!("postgres://postgres@127.0.0.1:{}/canenrich", cluster.port);
-    sh.run(
-        sh.cmd(bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &cluster.port.to_string()])
-            .args(["-U", "postgres", "canenrich"]),
-    )?;
+    cluster.create_database(sh, "canenrich")?;
     sh.run(
         sh.cargo()
             .args(["test", "-p", "canenrich-server"])
-            .env("DATABASE_URL", &url),
+            .env("DATABASE_URL", cluster.url("canenrich"))
+            .env("CANENRICH_PG_TLS_ROOT", cluster.dir.join("ca.crt")),
+    )
+}
+
+/// The receipt API under faults, with the release server: killed with SIGKILL in the middle of
+/// a load run on SQLite, and PostgreSQL restarted in the middle of one. Every receipt must end
+/// up stored exactly once.
+pub fn receipts_under_faults(sh: &Shell) -> Result<(), String> {
+    use crate::load::{self, Fault, Options};
+    let base = Options {
+        receipts: 3000,
+        concurrency: 32,
+        clients: Some(300),
+        ..Options::default()
+    };
+    load::load(
+        sh,
+        Options {
+            fault: Some(Fault::KillServer),
+            ..base
+        },
+    )?;
+    load::load(
+        sh,
+        Options {
+            postgres: true,
+            fault: Some(Fault::RestartPostgres),
+            ..base
+        },
     )
 }
 
 /// A PostgreSQL cluster in a temporary directory, stopped and deleted when dropped.
-struct Cluster {
-    bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
-    as_root: bool,
+pub(crate) struct Cluster {
+    pub(crate) bin: PathBuf,
+    pub(crate) dir: PathBuf,
+    pub(crate) port: u16,
+    pub(crate) as_root: bool,
 }
 
 impl Cluster {
     /// `initdb` and `pg_ctl start` (as the `postgres` user when running as root, since
     /// PostgreSQL refuses to run as root), trusting local connections, listening on 127.0.0.1
-    /// only, with its socket in the cluster directory.
-    fn start(sh: &Shell, bin: &Path) -> Result<Cluster, String> {
-        let dir = std::env::temp_dir().join(format!("canenrich-postgres-{}", std::process::id()));
+    /// only, with its socket in the cluster directory, and TLS on with a certificate for
+    /// 127.0.0.1 signed by a throwaway CA (`ca.crt` in the cluster directory).
+    pub(crate) fn start(sh: &Shell, bin: &Path) -> Result<Cluster, String> {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "canenrich-postgres-{}-{}",
+            std::process::id(),
+            STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         // A leftover from a killed run with the same pid is as throwaway as this one.
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)
@@ -199,9 +233,19 @@ impl Cluster {
             "UTF8",
             "--no-locale",
         ]))?;
+        make_certificates(sh, &cluster.dir)?;
+        if cluster.as_root {
+            sh.run(
+                sh.cmd("chown")
+                    .arg("postgres:postgres")
+                    .arg(cluster.dir.join("server.key"))
+                    .arg(cluster.dir.join("server.crt")),
+            )?;
+        }
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1",
-            cluster.dir.display()
+            "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c ssl=on \
+             -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
+            dir = cluster.dir.display()
         );
         let log = cluster.dir.join("postgres.log");
         let started = sh.run(
@@ -222,19 +266,121 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// Creates the database `name`.
+    pub(crate) fn create_database(&self, sh: &Shell, name: &str) -> Result<(), String> {
+        sh.run(
+            sh.cmd(self.bin.join("createdb"))
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+                .args(["-U", "postgres", name]),
+        )
+    }
+
+    /// The URL of the database `name`.
+    pub(crate) fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
     /// A PostgreSQL tool from `bin`, run as the cluster's owner, in the cluster directory.
     fn command(&self, sh: &Shell, tool: &str) -> Command {
-        let program = self.bin.join(tool);
-        let mut cmd = if self.as_root {
-            let mut runuser = sh.cmd("runuser");
-            runuser.args(["-u", "postgres", "--"]).arg(program);
-            runuser
-        } else {
-            sh.cmd(program)
-        };
-        cmd.current_dir(&self.dir);
-        cmd
+        tool_command(sh, &self.bin, &self.dir, self.as_root, tool)
     }
+
+    /// Restarts the cluster in `dir` (fast shutdown: open connections are dropped) and waits
+    /// until it accepts connections again.
+    pub(crate) fn restart_at(
+        sh: &Shell,
+        bin: &Path,
+        dir: &Path,
+        as_root: bool,
+        _port: u16,
+    ) -> Result<(), String> {
+        sh.run(
+            tool_command(sh, bin, dir, as_root, "pg_ctl")
+                .arg("-D")
+                .arg(dir.join("data"))
+                .args(["-l"])
+                .arg(dir.join("postgres.log"))
+                .args(["-m", "fast", "-w", "-t", "60", "restart"]),
+        )
+    }
+}
+
+/// A PostgreSQL tool from `bin`, run as the cluster's owner when `as_root`, in `dir`.
+fn tool_command(sh: &Shell, bin: &Path, dir: &Path, as_root: bool, tool: &str) -> Command {
+    let program = bin.join(tool);
+    let mut cmd = if as_root {
+        let mut runuser = sh.cmd("runuser");
+        runuser.args(["-u", "postgres", "--"]).arg(program);
+        runuser
+    } else {
+        sh.cmd(program)
+    };
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Writes a throwaway CA (`ca.crt`) and a server certificate for 127.0.0.1 and localhost that it
+/// signed (`server.crt`, `server.key`, mode 0600 as PostgreSQL requires) into `dir`.
+fn make_certificates(sh: &Shell, dir: &Path) -> Result<(), String> {
+    let openssl = |args: &[&str]| sh.run(sh.cmd("openssl").args(args).current_dir(dir));
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &[
+                "req",
+                "-x509",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=canenrich test CA",
+            ][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.crt"],
+        ]
+        .concat(),
+    )?;
+    openssl(
+        &[
+            &["req", "-subj", "/CN=localhost"][..],
+            &ec,
+            &["-keyout", "server.key", "-out", "server.csr"],
+        ]
+        .concat(),
+    )?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .map_err(|e| format!("cannot write server.ext: {e}"))?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
+    ])?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .map_err(|e| format!("cannot chmod server.key: {e}"))
 }
 
 impl Drop for Cluster {

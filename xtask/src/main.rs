@@ -23,10 +23,13 @@ tasks:
   demo [--port N]    build dist/, then serve the demo site (default port 8080)
   test               fmt, clippy (host + wasm32), host tests, browser tests, dist,
                      end-to-end tests against the demo server
-  load [--receipts N] [--concurrency C]
+  load [--receipts N] [--concurrency C] [--clients N] [--postgres]
+       [--fault kill-server|restart-postgres]
                      benchmark the receipt API: post N unique receipts (default 10000)
-                     from C workers (default 64), verify each is stored once, print
-                     throughput and latency
+                     from C workers (default 64), optionally from N client addresses
+                     through a trusted proxy, on SQLite or a throwaway PostgreSQL, with
+                     a fault halfway; verify each is stored once, print throughput and
+                     latency
   bench [--rounds N] build dist/, then time the widget against vanilla-cookieconsent,
                      Osano cookieconsent and Klaro in Chromium (default 7 rounds);
                      writes target/bench/report.md and chart.svg";

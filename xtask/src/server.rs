@@ -26,6 +26,16 @@ impl Drop for Running {
 /// Starts the release server on port 0 serving `dist/` and `www/site` with `extra` arguments,
 /// echoes its output, and returns it with the port it bound.
 pub fn start(sh: &Shell, extra: &[&str]) -> Result<(Running, u16), String> {
+    start_with_env(sh, extra, &[])
+}
+
+/// [`start`] with environment variables for the server (`extra` may name another `--port`:
+/// the last one wins).
+pub fn start_with_env(
+    sh: &Shell,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(Running, u16), String> {
     let server = sh.target_dir().join("release").join("canenrich-server");
     let mut args = vec!["--port", "0", "--dist", "dist", "--www", "www/site"];
     args.extend_from_slice(extra);
@@ -33,6 +43,7 @@ pub fn start(sh: &Shell, extra: &[&str]) -> Result<(Running, u16), String> {
     let mut child = sh
         .cmd(&server)
         .args(&args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", server.display()))?;

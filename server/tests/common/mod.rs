@@ -27,8 +27,8 @@ pub struct App {
 
 /// A fresh app over the repository's `www/site`, a scratch dist with a few widget files, and an
 /// empty in-memory database.
-pub fn app() -> App {
-    app_with(|_| {})
+pub async fn app() -> App {
+    app_with(|_| {}).await
 }
 
 /// Which store a test runs against.
@@ -61,13 +61,22 @@ impl Db {
     }
 
     /// A fresh, empty app on this store.
-    pub fn app(&self) -> App {
+    pub async fn app(&self) -> App {
+        self.app_with(|_| {}).await
+    }
+
+    /// A fresh, empty app on this store, with `adjust` applied to the options.
+    pub async fn app_with(&self, adjust: impl FnOnce(&mut Options)) -> App {
         match self {
-            Self::Sqlite => app(),
+            Self::Sqlite => app_with(adjust).await,
             Self::Postgres(url) => {
                 let schema = Schema::create(url);
                 let url = schema.url();
-                let mut app = app_with(|options| options.database = Database::Postgres(url));
+                let mut app = app_with(|options| {
+                    options.database = Database::Postgres(url);
+                    adjust(options);
+                })
+                .await;
                 app.schema = Some(schema);
                 app
             }
@@ -141,7 +150,7 @@ pub fn run_sql(url: &str, sql: String) {
 
 /// Like [`app`], with `adjust` applied to the options first (a rate limit, CORS origins, a
 /// database file).
-pub fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
+pub async fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dist = dist();
     let mut options = Options {
@@ -151,7 +160,7 @@ pub fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
         ..Options::default()
     };
     adjust(&mut options);
-    let state = Arc::new(AppState::open(&options).expect("open state"));
+    let state = Arc::new(AppState::open(&options).await.expect("open state"));
     App {
         router: router(state.clone()),
         state,
@@ -239,7 +248,92 @@ impl App {
     }
 
     /// How many receipts are stored.
-    pub fn stored(&self) -> u64 {
-        self.state.store.count().expect("count")
+    pub async fn stored(&self) -> u64 {
+        self.state.store.count().await.expect("count")
     }
+}
+
+/// The test machine's clock, in milliseconds since the Unix epoch.
+pub fn now_millis() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970");
+    u64::try_from(since.as_millis()).expect("milliseconds fit in u64")
+}
+
+/// A form token as a browser holds it after loading the sign-in page: the cookie pair to send
+/// back and the value of the form's hidden field.
+pub struct FormToken {
+    pub cookie: String,
+    pub token: String,
+}
+
+impl App {
+    /// Loads `/login` and takes the form token from its cookie and hidden field.
+    pub async fn form_token(&self) -> FormToken {
+        let page = self.get("/login", None).await;
+        let cookie = page
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("canenrich_csrf="))
+            .and_then(|v| v.split(';').next())
+            .expect("a form-token cookie")
+            .to_owned();
+        let token = page
+            .body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a hidden form-token field")
+            .to_owned();
+        assert_eq!(cookie, format!("canenrich_csrf={token}"));
+        FormToken { cookie, token }
+    }
+
+    /// Posts a form to `path` with `cookies` and optional extra headers.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        body: &str,
+        cookies: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookies);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body.to_owned())).expect("request"))
+            .await
+    }
+
+    /// Signs in as `username` the way a browser does: loads the form, posts it with its token.
+    /// Returns the answer and the form token used.
+    pub async fn login(&self, username: &str) -> (Reply, FormToken) {
+        let form = self.form_token().await;
+        let reply = self
+            .post_form(
+                "/login",
+                &format!("username={username}&password=pw&csrf={}", form.token),
+                &form.cookie,
+                &[],
+            )
+            .await;
+        (reply, form)
+    }
+}
+
+/// The `name=value` pair of the `Set-Cookie` header whose name is `name`.
+pub fn set_cookie_pair(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
 }
