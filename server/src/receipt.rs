@@ -248,7 +248,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use canenrich_consent::model::codec::receipt_json;
-    use canenrich_consent::model::{set_of, Choice, Consent};
+    use canenrich_consent::model::{set_of, Decision, Notice, Occasion};
 
     use super::*;
 
@@ -257,40 +257,36 @@ mod tests {
 
     const OFFERED: [&str; 4] = [NECESSARY, "analytics", "marketing", "personalization"];
 
-    /// The receipt the widget posts for `choice`, made the way `runtime::commit` makes it.
-    fn widget_receipt(choice: Choice, gpc: bool) -> String {
-        let choice = if gpc {
-            choice.under_gpc(["marketing"])
-        } else {
-            choice
+    /// The receipt the widget posts for `decision`, recorded the way the runtime records it.
+    fn widget_receipt(decision: Decision, gpc: bool) -> String {
+        let notice = Notice {
+            revision: 3,
+            categories: OFFERED.iter().map(|name| (*name, Vec::new())).collect(),
+            gpc_refused: vec!["marketing"],
         };
-        let consent = Consent::new(
-            "1b4e28ba-2fa1-4d2e-883f-0016d3cca427".to_owned(),
-            3,
-            1_732_540_000_123,
-            OFFERED,
-            &choice.accepted,
-            choice.method,
-        );
-        receipt_json(&consent, "0badf00d")
+        let occasion = Occasion {
+            id: "1b4e28ba-2fa1-4d2e-883f-0016d3cca427".to_owned(),
+            now: 1_732_540_000_123,
+            gpc,
+        };
+        receipt_json(&decision.record(&notice, occasion), "0badf00d")
     }
 
     #[test]
     fn every_receipt_the_widget_makes_is_accepted() {
-        let choices = [
-            (set_of(OFFERED.map(str::to_owned)), Method::AcceptAll),
-            (BTreeSet::new(), Method::RejectAll),
-            (set_of(["analytics".to_owned()]), Method::Custom),
-            (BTreeSet::new(), Method::Custom),
-        ];
-        for (accepted, method) in choices {
-            for gpc in [false, true] {
-                let choice = Choice {
-                    accepted: accepted.clone(),
-                    method,
-                    refused_services: BTreeSet::new(),
-                };
-                let body = widget_receipt(choice, gpc);
+        let save = |accepted: BTreeSet<String>| Decision::Save {
+            accepted,
+            refused_services: BTreeSet::new(),
+        };
+        for gpc in [false, true] {
+            for decision in [
+                Decision::AcceptAll,
+                Decision::RejectAll,
+                save(set_of(["analytics".to_owned()])),
+                save(set_of(["marketing".to_owned()])),
+                save(BTreeSet::new()),
+            ] {
+                let body = widget_receipt(decision, gpc);
                 assert!(Receipt::parse(body.as_bytes(), NOW).is_ok(), "{body}");
             }
         }
