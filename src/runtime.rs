@@ -64,8 +64,22 @@ thread_local! {
     static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
 }
 
+/// Runs `f` on the runtime; `None` before start-up, and while the runtime is already at work
+/// (see [`try_with`]): callers answer as if everything were closed.
 fn with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
-    RUNTIME.with(|cell| cell.borrow_mut().as_mut().map(f))
+    try_with(f).ok()
+}
+
+/// Runs `f` on the runtime, or says why it cannot. The runtime reads cookies, posts receipts and
+/// logs while it is borrowed, and a page may wrap `document.cookie`, `navigator.sendBeacon` or
+/// `console.*` and call the API from the wrapper: such a call comes back in while the runtime is
+/// borrowed. It is answered as [`Error::Busy`] instead of panicking, which would trap the
+/// WebAssembly for the rest of the page.
+fn try_with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Result<T, Error> {
+    RUNTIME.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut runtime) => runtime.as_mut().map(f).ok_or(Error::NotStarted),
+        Err(_) => Err(Error::Busy),
+    })
 }
 
 /// Starts the runtime: loads the stored choice (anything unreadable or outdated counts as none),
@@ -116,7 +130,11 @@ pub fn init(
         cookie_domains: plan::cookie_domains(&host, None),
         host,
     };
-    RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
+    RUNTIME.with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = Some(runtime);
+        }
+    });
 }
 
 /// Starts watching the page: held elements inserted later are released when allowed, and
@@ -437,7 +455,7 @@ pub fn dismiss() {
 pub fn commit(decision: Decision) -> Result<Consent, Error> {
     let id = model::uuid::v4(random_bytes());
     let now = now();
-    let (reported, change, saved, receipt) = with(|rt| {
+    let (reported, change, saved, receipt) = try_with(|rt| {
         let occasion = Occasion {
             id,
             now,
@@ -456,8 +474,7 @@ pub fn commit(decision: Decision) -> Result<Consent, Error> {
         rt.renewal = false;
         rt.view = View::Closed;
         (reported, rt.replace(Some(consent), true), saved, receipt)
-    })
-    .ok_or(Error::NotStarted)?;
+    })?;
     if let Some(Err(err)) = saved {
         web_sys::console::warn_1(&JsValue::from_str(&format!(
             "CanEnrich Consent: the choice applies to this page only: {err}"
