@@ -14,14 +14,12 @@ use crate::config::{Config, ConfigError, ConfigFile};
 use crate::events;
 use crate::i18n::{self, Texts};
 use crate::model::{Choice, Method, View};
+use crate::page::INLINE_CONFIG_ID;
 use crate::runtime;
 #[cfg(feature = "ui")]
 use crate::ui;
 
 const PREFIX: &str = "CanEnrich Consent:";
-
-/// Id of the `<script type="application/json">` element holding an inline config.
-const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
 /// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList,

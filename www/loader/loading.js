@@ -35,7 +35,7 @@ function compile(url) {
 }
 
 function instantiate(flavour, suffix) {
-  var name = flavour === 'core' ? 'canenrich_consent_core' : 'canenrich_consent';
+  var name = FILES[flavour];
   // The module downloads and compiles while its JS glue loads, not after it.
   var module = compile(base + name + '_bg.wasm' + suffix);
   module.catch(function () {}); // handled below; the glue may fail first
@@ -61,26 +61,40 @@ function boot(flavour, suffix, extra) {
       upgrade: upgrade,
       shadowRoots: roots,
       // Fetched only when something must be erased on a host with parent domains.
-      suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
+      suffixList: function () { return fetchText(base + FILES.suffixList); }
     };
     Object.keys(extra).forEach(function (key) {
       options[key] = extra[key];
     });
     return glue.start(options).then(function (result) {
+      var view = asked;
+      asked = null;
+      // The core found no valid choice after all (a config the loader could not see): the full
+      // build starts instead, as if it had been chosen.
       if (result === 'upgrade') return boot('full', suffix, {});
       active = glue;
       queued.forEach(function (value) {
         if (glue.keepsCookie(value)) cookie.set.call(d, value);
       });
       queued = [];
-      return glue;
+      if (flavour !== 'core' || !view) return glue;
+      // The core asked for the full UI while it started: hand over now, and settle once it has.
+      upgrade(view);
+      return current;
     });
   });
 }
 
+// A view the core asked for while it was starting (handed over as soon as it has started).
+var asked = null;
+
 // Called by the core build when the banner or the preferences must show.
 function upgrade(view) {
-  if (upgrading || !active) return;
+  if (upgrading) return;
+  if (!active) {
+    asked = view;
+    return;
+  }
   upgrading = true;
   var core = active;
   core.stop();
@@ -103,13 +117,14 @@ function load(attempt) {
         function (text) { return { text: text }; },
         function (error) { return { error: String((error && error.message) || error) }; })
     : Promise.resolve({});
-  var css = fetchText(base + 'canenrich-consent.css').catch(function () { return ''; });
+  var css = fetchText(base + FILES.css).catch(function () { return ''; });
   inputs = Promise.all([remote, css]);
-  // A returning visitor (a consent cookie exists) gets the small core build, which has no banner
-  // or dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
-  var jar = cookie && cookie.get ? cookie.get.call(d) : d.cookie;
-  var returning = /(?:^|;\s*)canenrich_consent=/.test(jar);
-  current = boot(returning ? 'core' : 'full', suffix, {});
+  asked = null;
+  // A returning visitor with a valid choice gets the small core build, which has no banner or
+  // dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
+  current = chooseBuild(configUrl ? remote : null).then(function (flavour) {
+    return boot(flavour, suffix, {});
+  });
   current.then(
     function () {
       settle.resolve(api);

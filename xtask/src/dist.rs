@@ -12,11 +12,11 @@ use crate::{loader, tools};
 /// Where wasm-pack writes the compiled widget (relative to the repository root).
 const WASM_PKG: &str = "target/wasm-pkg";
 /// wasm-pack's `--out-name`: file stem of the JS glue and the `.wasm`.
-const OUT_NAME: &str = "canenrich_consent";
+pub const OUT_NAME: &str = "canenrich_consent";
 /// Where the core build (no Yew UI: what a returning visitor loads) is written.
 const CORE_PKG: &str = "target/wasm-pkg-core";
 /// File stem of the core build.
-const CORE_NAME: &str = "canenrich_consent_core";
+pub const CORE_NAME: &str = "canenrich_consent_core";
 
 /// Name of the npm package `dist/` is.
 const PACKAGE_NAME: &str = "@canenrich/consent";
@@ -24,8 +24,12 @@ const PACKAGE_NAME: &str = "@canenrich/consent";
 const TYPES: &str = "canenrich-consent.d.ts";
 /// The JSON Schema of the config.
 const SCHEMA: &str = "config.schema.json";
+/// The loader, the one file a site embeds.
+pub const LOADER: &str = "canenrich-consent.js";
+/// The widget's stylesheet.
+pub const CSS: &str = "canenrich-consent.css";
 /// The Public Suffix List, fetched by the widget only when it must erase on a host with parents.
-const SUFFIX_LIST: &str = "public_suffix_list.dat";
+pub const SUFFIX_LIST: &str = "public_suffix_list.dat";
 
 /// `wasm-pack build <crate_dir> --target web --release` into `out_dir` as `out_name`, with `extra`
 /// arguments: the command, for the caller to add to (an environment variable) and run.
@@ -88,14 +92,9 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     remove_dir(&dist)?;
     fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
     // The readable assembled loader stays in target/ for debugging; dist/ gets it minified.
-    let loader = sh.target_dir().join("loader").join("canenrich-consent.js");
+    let loader = sh.target_dir().join("loader").join(LOADER);
     write_file(&loader, &script)?;
-    minify(
-        sh,
-        &loader,
-        &dist.join("canenrich-consent.js"),
-        Script::Classic,
-    )?;
+    minify(sh, &loader, &dist.join(LOADER), Script::Classic)?;
     minify(
         sh,
         &glue,
@@ -112,7 +111,7 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
     let stylesheet =
         fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
-    let target = dist.join("canenrich-consent.css");
+    let target = dist.join(CSS);
     fs::write(&target, minify_css(&stylesheet))
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
