@@ -17,14 +17,12 @@ use crate::error::Error;
 use crate::events;
 use crate::i18n::{self, Texts};
 use crate::model::{Decision, View};
+use crate::page::INLINE_CONFIG_ID;
 use crate::runtime;
 #[cfg(feature = "ui")]
 use crate::ui;
 
 const PREFIX: &str = "CanEnrich Consent:";
-
-/// Id of the `<script type="application/json">` element holding an inline config.
-const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 
 /// Starts the widget with the loader's `options` (see `api::start`). Returns once the banner, if
 /// one is due, is rendered.

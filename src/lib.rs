@@ -6,6 +6,7 @@ pub mod config;
 pub mod i18n;
 pub mod json;
 pub mod model;
+pub mod page;
 pub mod storage;
 
 #[cfg(target_arch = "wasm32")]

@@ -9,7 +9,7 @@ use web_sys::{
     MutationRecord, ShadowRoot, Storage,
 };
 
-use super::plan::{self, Erasure, Gate};
+use super::plan::{self, Erasure, Gate, DEFERRED};
 use crate::config::Config;
 use crate::model::Consent;
 use crate::storage::cookie::CookieStore;
@@ -18,13 +18,6 @@ use crate::storage::cookie::CookieStore;
 /// waits in a `data-` attribute.
 const HELD: &str = "script[type='text/plain'][data-category], [data-category][data-src], \
                     [data-category][data-srcset], link[data-category][data-href]";
-
-/// Address attributes moved into place when an element is released.
-const DEFERRED: [(&str, &str); 3] = [
-    ("data-src", "src"),
-    ("data-srcset", "srcset"),
-    ("data-href", "href"),
-];
 
 /// Releases, in document order, every held element whose gate `consent` opens, then those in
 /// the connected shadow `roots`, root by root. An external script without `async` is awaited

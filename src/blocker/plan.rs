@@ -143,6 +143,14 @@ pub fn is_reportable_request(initiator: &str, url: &str) -> bool {
     )
 }
 
+/// Address attributes of a held element, each with the attribute it is moved into when the
+/// element is released. The loader holds inserted elements by the reverse move.
+pub const DEFERRED: [(&str, &str); 3] = [
+    ("data-src", "src"),
+    ("data-srcset", "srcset"),
+    ("data-href", "href"),
+];
+
 /// Cookies the widget itself writes; they are never blocked or erased.
 pub const OWN_COOKIE_PREFIX: &str = "canenrich_";
 

@@ -258,6 +258,9 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// The longest `expiryDays` and `refusalExpiryDays` a config may set (about ten years).
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
 /// Order in which the built-in categories are shown.
 const BUILTIN_ORDER: [&str; 4] = [NECESSARY, "personalization", "analytics", "marketing"];
 
@@ -488,13 +491,13 @@ impl Config {
             self.position = position;
         }
         if let Some(days) = file.expiry_days {
-            if !(1..=3650).contains(&days) {
+            if !(1..=MAX_EXPIRY_DAYS).contains(&days) {
                 return Err(fail("expiryDays", "must be between 1 and 3650 days"));
             }
             self.expiry_days = days;
         }
         if let Some(days) = file.refusal_expiry_days {
-            if !(1..=3650).contains(&days) {
+            if !(1..=MAX_EXPIRY_DAYS).contains(&days) {
                 return Err(fail("refusalExpiryDays", "must be between 1 and 3650 days"));
             }
             self.refusal_expiry_days = days;

@@ -53,6 +53,14 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, in declaration order.
+    pub const ALL: [Method; 4] = [
+        Method::AcceptAll,
+        Method::RejectAll,
+        Method::Custom,
+        Method::Gpc,
+    ];
+
     /// The name used in the stored cookie, the JS API and receipts.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,14 +73,9 @@ impl Method {
 
     /// The method named `name`, if it is one of ours.
     pub fn parse(name: &str) -> Option<Method> {
-        [
-            Method::AcceptAll,
-            Method::RejectAll,
-            Method::Custom,
-            Method::Gpc,
-        ]
-        .into_iter()
-        .find(|method| method.as_str() == name)
+        Method::ALL
+            .into_iter()
+            .find(|method| method.as_str() == name)
     }
 }
 
@@ -190,10 +193,8 @@ impl Consent {
     /// Same revision, not from the future and not older than `max_age`. An outdated record is
     /// not an error: the banner simply shows again.
     pub fn is_valid(&self, revision: u32, now: Millis, max_age: Millis) -> bool {
-        // A clock skew of a few minutes must not void a choice made a moment ago in another tab.
-        const SKEW: Millis = 5 * 60 * 1000;
         self.revision == revision
-            && self.timestamp <= now.saturating_add(SKEW)
+            && self.timestamp <= now.saturating_add(CLOCK_SKEW)
             && now.saturating_sub(self.timestamp) <= max_age
     }
 }
@@ -216,6 +217,10 @@ pub fn changed_categories<'a>(
     .into_iter()
     .collect()
 }
+
+/// How far in the future a record's timestamp may be and still count: a clock skew of a few
+/// minutes must not void a choice made a moment ago in another tab.
+pub const CLOCK_SKEW: Millis = 5 * 60 * 1000;
 
 /// Milliseconds in `days` days.
 pub fn days(days: u32) -> Millis {

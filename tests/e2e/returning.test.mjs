@@ -85,3 +85,95 @@ test('the API on the core build opens the full UI and reset() shows the banner',
   assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null);
   await site.assertNoPageErrors();
 });
+
+// ---- The loader picks the build once, from the stored record's validity.
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** FNV-1a (32 bits) of an ASCII string: the stored record's checksum. */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/** A stored record as the widget writes it (Accept all unless told otherwise), sealed. */
+function storedRecord({ revision = 1, timestamp = Date.now(), accepted = 'analytics:marketing:necessary:personalization', rejected = '', method = 'accept_all' } = {}) {
+  const body = `v1.2f1c0e4a-7b3d-4c5e-9f60-123456789abc.${revision}.${timestamp}.${method}.${accepted}.${rejected}`;
+  return `${body}.${fnv1a(body).toString(16).padStart(8, '0')}`;
+}
+
+/** Opens the home page with `value` as the stored consent cookie; returns the `.wasm` requested. */
+async function visitWithRecord(value, path = '/') {
+  await site.context.addCookies([{ name: 'canenrich_consent', value, url: site.url('/') }]);
+  const page = await site.openPage(path);
+  const wasm = () => site.requests.map((url) => new URL(url).pathname).filter((p) => p.endsWith('.wasm'));
+  return { page, wasm };
+}
+
+test('a valid stored record loads only the core build', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, wasm } = await visitWithRecord(storedRecord());
+  await page.getByTestId('reopen').waitFor();
+  assert.deepEqual(wasm(), [CORE]);
+  assert.equal(await page.getByTestId('banner').count(), 0);
+  assert.equal((await page.evaluate(() => window.CanEnrichConsent.getConsent())).method, 'accept_all');
+  await site.assertNoPageErrors();
+});
+
+test('a returning visit with an expired record goes straight to the full build and its banner', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, wasm } = await visitWithRecord(storedRecord({ timestamp: Date.now() - 183 * DAY_MS }));
+  await page.getByTestId('banner').waitFor();
+  assert.deepEqual(wasm(), [FULL], 'only the full build is requested');
+  assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null);
+  await site.assertNoPageErrors();
+});
+
+test('a refusal older than refusalExpiryDays goes straight to the full build', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const refusal = { accepted: 'necessary', rejected: 'analytics:marketing:personalization', method: 'reject_all' };
+  const { page, wasm } = await visitWithRecord(storedRecord({ ...refusal, timestamp: Date.now() - 91 * DAY_MS }));
+  await page.getByTestId('banner').waitFor();
+  assert.deepEqual(wasm(), [FULL]);
+  await site.assertNoPageErrors();
+});
+
+test('a record of an older revision goes straight to the full build and its banner', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, wasm } = await visitWithRecord(storedRecord({ revision: 0 }));
+  await page.getByTestId('banner').waitFor();
+  assert.deepEqual(wasm(), [FULL]);
+  await site.assertNoPageErrors();
+});
+
+test('a data-config that raises the revision sends a returning visitor to the full build', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await site.serveEdited('**/demo/consent.json', (text) => JSON.stringify({ ...JSON.parse(text), revision: 2 }));
+  const { page, wasm } = await visitWithRecord(storedRecord({ revision: 1 }));
+  await page.getByTestId('banner').waitFor();
+  assert.deepEqual(wasm(), [FULL]);
+  await site.assertNoPageErrors();
+});
+
+test('a tampered or unreadable record goes straight to the full build', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const valid = storedRecord();
+  const tampered = valid.replace('accept_all', 'reject_all');
+  const { page, wasm } = await visitWithRecord(tampered);
+  await page.getByTestId('banner').waitFor();
+  assert.deepEqual(wasm(), [FULL]);
+  await site.assertNoPageErrors();
+});
+
+test('a config the loader cannot see yet still wins: the core hands over to the full build', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // No data-config, and an inline config after the loader that raises the revision: the loader
+  // judges the record valid under the built-in revision, the widget reads the inline config once
+  // the page is parsed and finds it outdated, so the core hands over.
+  await site.serveEdited(
+    site.url('/'),
+    (html) =>
+      html
+        .replace(' data-config="/demo/consent.json"', '')
+        .replace('</body>', '<script type="application/json" id="canenrich-consent-config">{"revision": 2}</script></body>'),
+  );
+  const { page, wasm } = await visitWithRecord(storedRecord({ revision: 1 }));
+  await page.getByTestId('banner').waitFor();
+  assert.deepEqual(wasm(), [CORE, FULL]);
+  assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null);
+  await site.assertNoPageErrors();
+});

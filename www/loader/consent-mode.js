@@ -8,8 +8,6 @@ if (typeof w.gtag !== 'function') {
     w.dataLayer.push(arguments);
   };
 }
-var TYPES = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage',
-  'personalization_storage', 'functionality_storage', 'security_storage'];
 var wait = parseInt((tag && tag.getAttribute('data-consent-wait')) || '500', 10);
 var regions = ((tag && tag.getAttribute('data-consent-regions')) || '')
   .split(',')
@@ -17,7 +15,7 @@ var regions = ((tag && tag.getAttribute('data-consent-regions')) || '')
   .filter(function (region) { return /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(region); });
 function defaults(value, extra) {
   var state = { wait_for_update: wait >= 0 ? wait : 500 };
-  TYPES.forEach(function (type) { state[type] = value; });
+  CONSENT_TYPES.forEach(function (type) { state[type] = value; });
   Object.keys(extra).forEach(function (key) { state[key] = extra[key]; });
   return state;
 }

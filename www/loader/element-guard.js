@@ -1,6 +1,6 @@
 // Element guard: anything with data-category that a script inserts is made inert unless
-// the widget allows it now; the widget releases it later like a static tag.
-var ADDRESSES = [['src', 'data-src'], ['srcset', 'data-srcset'], ['href', 'data-href']];
+// the widget allows it now; the widget releases it later like a static tag. Its address moves
+// from each attribute of ADDRESSES to the held one.
 
 // Returns whether `node` is or contains an element with data-category (held or allowed).
 function hold(node) {

@@ -9,17 +9,17 @@ function notice(attempt) {
     d.addEventListener('DOMContentLoaded', function () { notice(attempt); });
     return;
   }
-  var host = d.getElementById('canenrich-consent');
+  var host = d.getElementById(HOST_ID);
   if (!host) {
     host = d.createElement('div');
-    host.id = 'canenrich-consent';
+    host.id = HOST_ID;
     d.body.appendChild(host);
   }
   var root = host.shadowRoot || host.attachShadow({ mode: 'open' });
   root.replaceChildren();
   var sheet = d.createElement('link');
   sheet.rel = 'stylesheet';
-  sheet.href = base + 'canenrich-consent.css';
+  sheet.href = base + FILES.css;
   var box = d.createElement('section');
   box.className = 'cc cc-banner cc-fallback';
   box.setAttribute('role', 'alert');

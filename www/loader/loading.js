@@ -35,7 +35,7 @@ function compile(url) {
 }
 
 function instantiate(flavour, suffix) {
-  var name = flavour === 'core' ? 'canenrich_consent_core' : 'canenrich_consent';
+  var name = FILES[flavour];
   // The module downloads and compiles while its JS glue loads, not after it.
   var module = compile(base + name + '_bg.wasm' + suffix);
   module.catch(function () {}); // handled below; the glue may fail first
@@ -61,7 +61,7 @@ function boot(flavour, suffix, extra) {
       upgrade: upgrade,
       shadowRoots: roots,
       // Fetched only when something must be erased on a host with parent domains.
-      suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
+      suffixList: function () { return fetchText(base + FILES.suffixList); }
     };
     Object.keys(extra).forEach(function (key) {
       options[key] = extra[key];
@@ -110,13 +110,13 @@ function load(attempt) {
         function (text) { return { text: text }; },
         function (error) { return { error: String((error && error.message) || error) }; })
     : Promise.resolve({});
-  var css = fetchText(base + 'canenrich-consent.css').catch(function () { return ''; });
+  var css = fetchText(base + FILES.css).catch(function () { return ''; });
   inputs = Promise.all([remote, css]);
-  // A returning visitor (a consent cookie exists) gets the small core build, which has no banner
-  // or dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
-  var jar = cookie && cookie.get ? cookie.get.call(d) : d.cookie;
-  var returning = /(?:^|;\s*)canenrich_consent=/.test(jar);
-  current = boot(returning ? 'core' : 'full', suffix, {});
+  // A returning visitor with a valid choice gets the small core build, which has no banner or
+  // dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
+  current = chooseBuild(configUrl ? remote : null).then(function (flavour) {
+    return boot(flavour, suffix, {});
+  });
   current.then(
     function () {
       settle.resolve(api);

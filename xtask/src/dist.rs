@@ -6,17 +6,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::budget::{self, grouped, Budgets, Visit};
 use crate::shell::Shell;
 use crate::{loader, tools};
 
 /// Where wasm-pack writes the compiled widget (relative to the repository root).
 const WASM_PKG: &str = "target/wasm-pkg";
 /// wasm-pack's `--out-name`: file stem of the JS glue and the `.wasm`.
-const OUT_NAME: &str = "canenrich_consent";
+pub const OUT_NAME: &str = "canenrich_consent";
 /// Where the core build (no Yew UI: what a returning visitor loads) is written.
 const CORE_PKG: &str = "target/wasm-pkg-core";
 /// File stem of the core build.
-const CORE_NAME: &str = "canenrich_consent_core";
+pub const CORE_NAME: &str = "canenrich_consent_core";
 
 /// Name of the npm package `dist/` is.
 const PACKAGE_NAME: &str = "@canenrich/consent";
@@ -24,8 +25,12 @@ const PACKAGE_NAME: &str = "@canenrich/consent";
 const TYPES: &str = "canenrich-consent.d.ts";
 /// The JSON Schema of the config.
 const SCHEMA: &str = "config.schema.json";
+/// The loader, the one file a site embeds.
+pub const LOADER: &str = "canenrich-consent.js";
+/// The widget's stylesheet.
+pub const CSS: &str = "canenrich-consent.css";
 /// The Public Suffix List, fetched by the widget only when it must erase on a host with parents.
-const SUFFIX_LIST: &str = "public_suffix_list.dat";
+pub const SUFFIX_LIST: &str = "public_suffix_list.dat";
 
 /// `wasm-pack build <crate_dir> --target web --release` into `out_dir` as `out_name`, with `extra`
 /// arguments: the command, for the caller to add to (an environment variable) and run.
@@ -59,6 +64,8 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     let css = root.join("styles").join("widget.css");
     let types = root.join("www").join("types").join(TYPES);
     require(&[&css, &types])?;
+    // Read first: a malformed budgets file fails before the long WebAssembly builds.
+    let budgets = read_budgets(root)?;
     // Assembled first: a missing or unlisted part fails before the long WebAssembly builds.
     let script = loader::assemble(&root.join(loader::DIR))?;
     let manifest = fs::read_to_string(root.join("Cargo.toml"))
@@ -88,14 +95,9 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     remove_dir(&dist)?;
     fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
     // The readable assembled loader stays in target/ for debugging; dist/ gets it minified.
-    let loader = sh.target_dir().join("loader").join("canenrich-consent.js");
+    let loader = sh.target_dir().join("loader").join(LOADER);
     write_file(&loader, &script)?;
-    minify(
-        sh,
-        &loader,
-        &dist.join("canenrich-consent.js"),
-        Script::Classic,
-    )?;
+    minify(sh, &loader, &dist.join(LOADER), Script::Classic)?;
     minify(
         sh,
         &glue,
@@ -112,7 +114,7 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
     let stylesheet =
         fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
-    let target = dist.join("canenrich-consent.css");
+    let target = dist.join(CSS);
     fs::write(&target, minify_css(&stylesheet))
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
@@ -152,7 +154,78 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
         precompress(path)?;
     }
 
-    print_sizes(&dist)
+    let sizes = print_sizes(&dist)?;
+    check_budgets(&budgets, &sizes)
+}
+
+/// `budgets.toml`.
+fn read_budgets(root: &Path) -> Result<Budgets, String> {
+    let path = root.join(budget::FILE);
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Budgets::parse(&text)
+}
+
+/// The files of `dist/` a browser requests on `visit`, as `tests/bench` counts widget bytes: the
+/// loader, the stylesheet, the build the loader picks (JS glue and `.wasm`) and any snippet the
+/// glue imports. Not the config (the bench page has it inline) nor the Public Suffix List
+/// (fetched only to erase on a host with parent domains).
+fn visit_files(visit: Visit, names: &[String]) -> Vec<String> {
+    let build = match visit {
+        Visit::First => OUT_NAME,
+        Visit::Returning => CORE_NAME,
+    };
+    let mut files = vec![
+        LOADER.to_string(),
+        CSS.to_string(),
+        format!("{build}.js"),
+        format!("{build}_bg.wasm"),
+    ];
+    files.extend(
+        names
+            .iter()
+            .filter(|name| name.starts_with("snippets/") && name.ends_with(".js"))
+            .cloned(),
+    );
+    files
+}
+
+/// Sums each visit's files from the size table, prints the totals and checks them against the
+/// budgets.
+fn check_budgets(budgets: &Budgets, sizes: &[(String, [usize; 3])]) -> Result<(), String> {
+    let names: Vec<String> = sizes.iter().map(|(name, _)| name.clone()).collect();
+    let mut gzip = [0; 2];
+    println!();
+    println!(
+        "{:<15}  {:>10} {:>10} {:>10}  files",
+        "visit", "raw", "gzip", "brotli"
+    );
+    for visit in Visit::ALL {
+        let files = visit_files(visit, &names);
+        let mut total = [0; 3];
+        for file in &files {
+            let (_, size) = sizes
+                .iter()
+                .find(|(name, _)| name == file)
+                .ok_or_else(|| format!("dist/ has no {file}, which a {} loads", visit.label()))?;
+            for (sum, size) in total.iter_mut().zip(size) {
+                *sum += size;
+            }
+        }
+        gzip[visit as usize] = total[1];
+        println!(
+            "{:<15}  {:>10} {:>10} {:>10}  {}",
+            visit.label(),
+            grouped(total[0]),
+            grouped(total[1]),
+            grouped(total[2]),
+            files.join(" + ")
+        );
+    }
+    println!();
+    let report = budgets.check(gzip)?;
+    print!("budgets ({}):\n{report}", budget::FILE);
+    Ok(())
 }
 
 /// Whether a browser loads the file, so a static host should find it precompressed next to it.
@@ -491,9 +564,10 @@ fn files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(found)
 }
 
-/// Raw, gzip (-9) and brotli (-q 11) sizes of each file, as a static host would serve them (the
-/// `.br` and `.gz` files themselves are the sizes of the file they sit next to).
-fn print_sizes(dist: &Path) -> Result<(), String> {
+/// Prints the raw, gzip (-9) and brotli (-q 11) sizes of each file, as a static host would serve
+/// them (the `.br` and `.gz` files themselves are the sizes of the file they sit next to), and
+/// returns them by path relative to `dist`.
+fn print_sizes(dist: &Path) -> Result<Vec<(String, [usize; 3])>, String> {
     let mut rows = Vec::new();
     let mut total = [0; 3];
     for path in files(dist)? {
@@ -516,29 +590,23 @@ fn print_sizes(dist: &Path) -> Result<(), String> {
         for (sum, size) in total.iter_mut().zip(sizes) {
             *sum += size;
         }
-        let name = path
-            .strip_prefix(dist)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        rows.push((name, sizes));
+        rows.push((relative(dist, &path), sizes));
     }
-    rows.push(("total".to_owned(), total));
     let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
     println!();
     println!(
         "{:<width$}  {:>10} {:>10} {:>10}",
         "dist/", "raw", "gzip", "brotli"
     );
-    for (name, [raw, gzip, brotli]) in rows {
+    for (name, [raw, gzip, brotli]) in rows.iter().chain([&("total".to_owned(), total)]) {
         println!(
             "{name:<width$}  {:>10} {:>10} {:>10}",
-            grouped(raw),
-            grouped(gzip),
-            grouped(brotli)
+            grouped(*raw),
+            grouped(*gzip),
+            grouped(*brotli)
         );
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// `bytes` compressed with gzip -9.
@@ -563,19 +631,6 @@ fn brotli(bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// `225443` → `"225,443"`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,15 +645,6 @@ mod tests {
         );
         assert_eq!(minify_css("a{b:'x'}"), "a{b:'x'}");
         assert_eq!(minify_css(""), "");
-    }
-
-    #[test]
-    fn sizes_are_printed_with_thousands_separators() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(225_443), "225,443");
-        assert_eq!(grouped(1_234_567), "1,234,567");
     }
 
     #[test]

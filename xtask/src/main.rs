@@ -3,6 +3,7 @@
 //! version).
 
 mod bench;
+mod budget;
 mod check;
 mod dist;
 mod load;

@@ -1,0 +1,119 @@
+// Stored record: whether the consent cookie holds a choice that is still valid, so that the
+// loader picks once the core build (a valid choice: no banner) or the full build (anything else:
+// no record, an unreadable or tampered one, another revision, expired). A strict mirror of the
+// widget's codec (src/model/codec.rs: format, FNV-1a checksum) and of `Consent::is_valid`
+// (revision, expiry), fed with the same config sources. Should the WebAssembly still disagree
+// (a config the loader could not see), the core hands over to the full build through `upgrade`.
+
+// The value of the consent cookie, read past the cookie guard ('' when there is none).
+function storedValue() {
+  var jar = String(cookie && cookie.get ? cookie.get.call(d) : d.cookie);
+  var pairs = jar.split(';');
+  for (var i = 0; i < pairs.length; i++) {
+    var at = pairs[i].indexOf('=');
+    if (at > 0 && pairs[i].slice(0, at).trim() === COOKIE_NAME) return pairs[i].slice(at + 1).trim();
+  }
+  return '';
+}
+
+var CATEGORY = /^[a-z][a-z0-9_-]{0,63}$/;
+var SERVICE = /^[a-z0-9-]{1,64}$/;
+var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+var NUMBER = /^\+?\d+$/;
+
+// The record's revision, timestamp and whether it refuses anything, or null when `value` is not
+// a well-formed record whose checksum matches.
+function readRecord(value) {
+  // Every field is ASCII: anything else cannot decode (and would hash differently).
+  if (!/^[\x21-\x7e]+$/.test(value)) return null;
+  var cut = value.lastIndexOf('.');
+  var body = value.slice(0, cut);
+  var sum = value.slice(cut + 1);
+  var fields = body.split('.');
+  var services = fields[0] === RECORD.versions[1];
+  if (cut < 0 || fields.length !== (services ? 8 : 7)) return null;
+  if (!services && fields[0] !== RECORD.versions[0]) return null;
+  if (!/^[0-9a-fA-F]{8}$/.test(sum) || parseInt(sum, 16) !== fnv1a(body)) return null;
+  var accepted = names(fields[5], CATEGORY);
+  var rejected = names(fields[6], CATEGORY);
+  var valid = UUID.test(fields[1]) &&
+    NUMBER.test(fields[2]) && +fields[2] <= 0xffffffff &&
+    NUMBER.test(fields[3]) &&
+    RECORD.methods.indexOf(fields[4]) !== -1 &&
+    !!accepted && !!rejected && accepted.indexOf(RECORD.necessary) !== -1 &&
+    !accepted.some(function (name) { return rejected.indexOf(name) !== -1; }) &&
+    (!services || (fields[7] !== '' && !!names(fields[7], SERVICE)));
+  return valid ? { revision: +fields[2], timestamp: +fields[3], refuses: rejected.length > 0 } : null;
+}
+
+// The `:`-joined names of `list` if each matches `pattern`; no names for an empty list.
+function names(list, pattern) {
+  if (list === '') return [];
+  var all = list.split(':');
+  return all.every(function (name) { return pattern.test(name); }) ? all : null;
+}
+
+// FNV-1a, 32 bits, over the characters (ASCII here) of `text`: the codec's checksum.
+function fnv1a(text) {
+  var hash = 0x811c9dc5;
+  for (var i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+// The revision and expiry the widget judges the record by: the built-in config's, overridden by
+// the inline config (read now) and then by the `data-config` document's text `remote`, in the
+// widget's order. Null when a source does not parse or sets one of them out of range: the widget
+// then fails closed, which is the full build's job.
+function settings(remote) {
+  var inline = d.getElementById(INLINE_CONFIG_ID);
+  var result = {
+    revision: DEFAULTS.revision,
+    expiryDays: DEFAULTS.expiryDays,
+    refusalExpiryDays: DEFAULTS.refusalExpiryDays
+  };
+  var limits = { revision: [0, 0xffffffff], expiryDays: [1, DEFAULTS.maxExpiryDays], refusalExpiryDays: [1, DEFAULTS.maxExpiryDays] };
+  var sources = [inline ? inline.textContent : null, remote];
+  for (var i = 0; i < sources.length; i++) {
+    if (sources[i] == null) continue;
+    var file;
+    try {
+      file = JSON.parse(sources[i]);
+    } catch (error) {
+      return null;
+    }
+    if (!file || typeof file !== 'object' || Array.isArray(file)) return null;
+    for (var key in limits) {
+      if (!Object.prototype.hasOwnProperty.call(file, key)) continue;
+      var value = file[key];
+      if (!Number.isInteger(value) || value < limits[key][0] || value > limits[key][1]) return null;
+      result[key] = value;
+    }
+  }
+  return result;
+}
+
+// Whether `record` is valid under `rules` (from `settings`) at `now`: same revision, not from the
+// future (beyond the clock skew the widget allows) and younger than its expiry, which is the
+// refusal expiry when it refuses anything (never longer than the general one).
+function isCurrent(record, rules, now) {
+  var days = record.refuses ? Math.min(rules.refusalExpiryDays, rules.expiryDays) : rules.expiryDays;
+  return record.revision === rules.revision &&
+    record.timestamp <= now + RECORD.clockSkew &&
+    now - record.timestamp <= days * 24 * 60 * 60 * 1000;
+}
+
+// Which build to load, decided once: 'full' at once without a readable record; otherwise 'core'
+// when the record is valid under the config, known at once from the inline config, or once the
+// `data-config` document has arrived when there is one (`remote`: the promise of its fetch).
+function chooseBuild(remote) {
+  var record = readRecord(storedValue());
+  if (!record) return Promise.resolve('full');
+  var judge = function (text) {
+    var rules = settings(text);
+    return rules && isCurrent(record, rules, Date.now()) ? 'core' : 'full';
+  };
+  if (!remote) return Promise.resolve(judge(null));
+  return remote.then(function (fetched) {
+    return fetched.error ? 'full' : judge(fetched.text);
+  });
+}
