@@ -1,6 +1,10 @@
 //! Browser adapter: the receipt outbox in `localStorage`, through `gloo-storage`. One key per
 //! entry (`canenrich_outbox.<id>`), so that tabs adding and removing receipts at the same time
 //! never write over each other's entries. It converts and maps errors; `outbox.rs` decides.
+//!
+//! Values are the JSON of the serde type [`Entry`], written and read by [`Entry::to_json`] and
+//! [`Entry::parse`] rather than `LocalStorage::get`/`set`: those go through `serde_json`, which
+//! the WebAssembly otherwise does without (about 25 KB brotli in each build).
 
 use gloo_storage::{LocalStorage, Storage};
 
@@ -40,11 +44,12 @@ impl LocalOutbox {
             .collect();
         let mut listing = Listing::default();
         for key in keys {
-            match LocalStorage::get::<Entry>(&key) {
-                Ok(entry) if outbox::key(&entry.id) == key => listing.entries.push(entry),
-                // Gone since the keys were listed: another tab delivered it.
-                Err(gloo_storage::errors::StorageError::KeyNotFound(_)) => {}
-                _ => listing.unreadable.push(key),
+            // A key gone since the keys were listed was delivered by another tab.
+            if let Ok(Some(text)) = raw.get_item(&key) {
+                match Entry::parse(&text) {
+                    Some(entry) if outbox::key(&entry.id) == key => listing.entries.push(entry),
+                    _ => listing.unreadable.push(key),
+                }
             }
         }
         listing
@@ -52,15 +57,26 @@ impl LocalOutbox {
 
     /// The entry for receipt `id`, if it is there and decodes.
     pub fn get(&self, id: &str) -> Option<Entry> {
-        LocalStorage::get::<Entry>(outbox::key(id))
+        LocalStorage::raw()
+            .get_item(&outbox::key(id))
             .ok()
+            .flatten()
+            .and_then(|text| Entry::parse(&text))
             .filter(|entry| entry.id == id)
     }
 
     /// Stores `entry` (a full or blocked storage is an error: the receipt is then not kept).
     pub fn put(&self, entry: &Entry) -> Result<(), StorageError> {
-        LocalStorage::set(outbox::key(&entry.id), entry)
-            .map_err(|err| StorageError::Unavailable(err.to_string()))
+        LocalStorage::raw()
+            .set_item(&outbox::key(&entry.id), &entry.to_json())
+            .map_err(|err| {
+                StorageError::Unavailable(
+                    js_sys::Reflect::get(&err, &"name".into())
+                        .ok()
+                        .and_then(|name| name.as_string())
+                        .unwrap_or_else(|| "the browser refused the write".into()),
+                )
+            })
     }
 
     /// Removes the entry for receipt `id`.
