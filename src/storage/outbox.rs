@@ -293,7 +293,7 @@ pub struct Review {
     pub expired: Vec<String>,
     /// The oldest entries beyond [`CAPACITY`]: removed unsent, with a console warning.
     pub overflow: Vec<String>,
-    /// To be claimed and sent now, oldest first.
+    /// To be claimed and sent now.
     pub due: Vec<String>,
     /// When to look again (the earliest time a kept entry that is not due now needs attention).
     pub next: Option<Millis>,
@@ -311,14 +311,14 @@ pub fn review(entries: &[Entry], now: Millis, urgent: bool) -> Review {
             kept.push(entry);
         }
     }
-    // Newest first; ties broken by id so every tab drops the same ones.
-    kept.sort_by(|a, b| b.queued_at.cmp(&a.queued_at).then_with(|| a.id.cmp(&b.id)));
-    if kept.len() > CAPACITY {
-        review
-            .overflow
-            .extend(kept.split_off(CAPACITY).into_iter().map(|e| e.id.clone()));
+    // The oldest go first; ties broken by id so that every tab drops the same ones. (A loop
+    // rather than a sort: this runs rarely, and a sort would add its own code to the WebAssembly.)
+    while kept.len() > CAPACITY {
+        let oldest = (0..kept.len())
+            .min_by_key(|&i| (kept[i].queued_at, std::cmp::Reverse(&kept[i].id)))
+            .unwrap_or(0);
+        review.overflow.push(kept.swap_remove(oldest).id.clone());
     }
-    kept.reverse();
     for entry in kept {
         if entry.is_due(now, urgent) {
             review.due.push(entry.id.clone());
@@ -480,14 +480,20 @@ mod tests {
             .map(|n| entry(&format!("r{n:02}"), NOW - 1_000 * (count - n)))
             .collect();
         let review = review(&entries, NOW, false);
-        assert_eq!(review.overflow, ["r01", "r00"]);
+        assert_eq!(review.overflow, ["r00", "r01"]);
         assert_eq!(review.due.len(), CAPACITY);
-        assert_eq!(
-            review.due.first().map(String::as_str),
-            Some("r02"),
-            "oldest first"
-        );
+        assert!(!review.due.iter().any(|id| id == "r00" || id == "r01"));
         assert!(review.expired.is_empty());
+        // Equally old: every tab drops the same one.
+        let mut twins = entries[2..].to_vec();
+        twins.extend([
+            entry("twin-a", NOW - days(1)),
+            entry("twin-b", NOW - days(1)),
+        ]);
+        let review = super::review(&twins, NOW, false);
+        assert_eq!(review.overflow, ["twin-b", "twin-a"]);
+        twins.reverse();
+        assert_eq!(super::review(&twins, NOW, false).overflow, review.overflow);
     }
 
     #[test]
