@@ -81,6 +81,9 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
     }
     let handover = Reflect::get(&options, &"handover".into()).is_ok_and(|v| v.is_truthy());
     runtime::start_up(!handover);
+    // Receipts earlier pages could not deliver, whichever build made them (a core build that
+    // has just handed over leaves them to the full one).
+    crate::delivery::resume();
     // A core build that found no valid choice has handed over to the full UI during start-up:
     // that one says it is ready, once its banner is on screen.
     if !handover && runtime::is_running() {

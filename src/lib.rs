@@ -14,6 +14,8 @@ mod api;
 #[cfg(target_arch = "wasm32")]
 mod boot;
 #[cfg(target_arch = "wasm32")]
+mod delivery;
+#[cfg(target_arch = "wasm32")]
 mod error;
 #[cfg(target_arch = "wasm32")]
 mod events;

@@ -360,6 +360,7 @@ pub fn stop() {
             observer.disconnect();
         }
     }
+    crate::delivery::stop();
     crate::host::close();
 }
 
@@ -468,7 +469,7 @@ pub fn commit(decision: Decision) -> Result<Consent, Error> {
             .map(|store| storage::save(store, &consent, rt.config.max_age(&consent)));
         let receipt = rt.config.receipt_endpoint.clone().map(|endpoint| {
             let json = model::codec::receipt_json(&consent, &rt.config.fingerprint());
-            (endpoint, json)
+            (endpoint, consent.id.clone(), json)
         });
         let reported = rt.public(Some(&consent)).unwrap_or_else(|| consent.clone());
         rt.renewal = false;
@@ -480,8 +481,8 @@ pub fn commit(decision: Decision) -> Result<Consent, Error> {
             "CanEnrich Consent: the choice applies to this page only: {err}"
         )));
     }
-    if let Some((endpoint, json)) = receipt {
-        post_receipt(&endpoint, &json);
+    if let Some((endpoint, id, json)) = receipt {
+        crate::delivery::post(&endpoint, &id, &json);
     }
     apply(change);
     Ok(reported)
@@ -699,19 +700,6 @@ fn schedule_release() {
             }
         }
     });
-}
-
-/// Posts a receipt with `navigator.sendBeacon`: it survives navigation and never blocks the
-/// page. A receipt endpoint that is down costs the visitor nothing; it is reported on the console.
-fn post_receipt(endpoint: &str, json: &str) {
-    let sent = web_sys::window()
-        .map(|w| w.navigator())
-        .map(|navigator| navigator.send_beacon_with_opt_str(endpoint, Some(json)));
-    if !matches!(sent, Some(Ok(true))) {
-        web_sys::console::warn_1(&JsValue::from_str(&format!(
-            "CanEnrich Consent: the consent receipt could not be queued for {endpoint}"
-        )));
-    }
 }
 
 /// The stored choice if it is still valid under `config` (revision and expiry).

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::model::{pattern, Consent, NECESSARY};
+use crate::storage::outbox;
 
 /// The condition in a `data-category` attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +69,7 @@ impl Erasure {
 
 /// What to erase given the present `cookies` and `storage` keys: everything matching a category
 /// that is refused (before any choice, every category but `necessary` counts as refused), never an
-/// essential cookie.
+/// essential cookie nor the widget's own receipt outbox.
 pub fn erasure(
     config: &Config,
     consent: Option<&Consent>,
@@ -92,6 +93,7 @@ pub fn erasure(
         .collect();
     let storage = storage
         .iter()
+        .filter(|key| !outbox::is_key(key))
         .filter(|key| {
             refused
                 .iter()
@@ -124,7 +126,7 @@ pub fn leaks(config: &Config, cookies: &[String], storage: &[String]) -> Erasure
             .collect(),
         storage: storage
             .iter()
-            .filter(|key| !listed(key, |c| &c.storage))
+            .filter(|key| !outbox::is_key(key) && !listed(key, |c| &c.storage))
             .cloned()
             .collect(),
     }
@@ -367,6 +369,26 @@ mod tests {
             &[]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn the_receipt_outbox_is_never_erased_nor_reported_as_a_leak() {
+        let file = crate::config::ConfigFile::parse(
+            r#"{"categories":{"analytics":{"storage":["*"]}}}"#,
+            "test",
+        )
+        .expect("valid");
+        let config = Config::resolve(&[("test", file)]).expect("valid");
+        let keys = names(&["canenrich_outbox.0b5e", "_ga_store"]);
+        assert_eq!(
+            erasure(&config, None, &[], &keys).storage,
+            names(&["_ga_store"])
+        );
+        assert_eq!(
+            leaks(&Config::builtin(), &[], &keys).storage,
+            names(&[]),
+            "the outbox is the widget's own; _ga_store is listed by analytics"
+        );
     }
 
     #[test]

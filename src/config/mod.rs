@@ -104,7 +104,8 @@ pub struct ConfigFile {
     /// Show the small "Cookie settings" button after a choice (default true).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub show_reopen_button: Option<bool>,
-    /// Where a proof-of-consent receipt is posted (`navigator.sendBeacon`) after every choice.
+    /// Where a proof-of-consent receipt is posted after every choice (kept in an outbox and
+    /// retried until acknowledged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_endpoint: Option<String>,
     /// Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie.

@@ -1,9 +1,13 @@
 //! Where the choice is kept. The [`ConsentStore`] trait and an in-memory store are pure; the
-//! cookie adapter lives in `cookie.rs`. Stored data is untrusted: anything unreadable, outdated
+//! cookie adapter lives in `cookie.rs`. The receipt [`outbox`] is pure too; its localStorage
+//! adapter lives in `local.rs`. Stored data is untrusted: anything unreadable, outdated
 //! or from another revision loads as "no choice", never as an error the visitor sees.
 
 #[cfg(target_arch = "wasm32")]
 pub mod cookie;
+#[cfg(target_arch = "wasm32")]
+pub mod local;
+pub mod outbox;
 
 use std::cell::RefCell;
 

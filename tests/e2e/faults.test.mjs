@@ -212,7 +212,7 @@ for (const [name, value] of TAMPERED) {
 // ---- 4. The receipt endpoint is down
 
 test('with the receipt endpoint down, Accept all still works and every tag runs', { timeout: TEST_TIMEOUT_MS }, async () => {
-  // The browser itself reports the aborted beacon; that is the fault this test provokes.
+  // The browser itself reports the aborted receipt request; that is the fault this test provokes.
   site.expectProblem(/Failed to load resource: net::ERR_FAILED \(http:\/\/[^)]*\/api\/consent:/);
   let attempts = 0;
   await site.context.route('**/api/consent', (route) => {

@@ -109,7 +109,7 @@ export interface ConsentConfig {
   essentialCookies?: string[] | null;
   /** Show the small "Cookie settings" button after a choice (default true). */
   showReopenButton?: boolean | null;
-  /** Where a proof-of-consent receipt is posted (`navigator.sendBeacon`) after every choice: an `http(s)` URL or a path on this site. */
+  /** Where a proof-of-consent receipt is posted after every choice (kept in an outbox and retried until acknowledged): an `http(s)` URL or a path on this site. */
   receiptEndpoint?: string | null;
   /** Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie. Never enable it in production. */
   testOverrides?: boolean | null;
