@@ -31,6 +31,11 @@ const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
 pub async fn start(options: JsValue) -> Result<(), Error> {
     // The inline config may follow the loader in the page: read it once the DOM is parsed.
     dom_ready().await?;
+    // On https, a choice an earlier version kept under the http name moves to the `__Host-` name
+    // (or is erased when the browser cannot vouch for it) before anything reads it.
+    if let Some(store) = crate::storage::cookie::CookieStore::open() {
+        store.migrate().await;
+    }
     let (config, fail_closed) = match resolve_config(&options) {
         Ok(config) => (config, false),
         Err(err) => {
@@ -52,7 +57,15 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
         .ok()
         .and_then(|roots| roots.dyn_into::<js_sys::Array>().ok())
         .unwrap_or_default();
-    runtime::init(config.clone(), fail_closed, suffix_list, shadow_roots);
+    // The loader tag's nonce: under a nonce-based CSP, held scripts must carry it to be released.
+    let nonce = text_field(&options, "nonce").filter(|n| !n.is_empty());
+    runtime::init(
+        config.clone(),
+        fail_closed,
+        suffix_list,
+        shadow_roots,
+        nonce,
+    );
     runtime::honour_gpc();
     apply_test_override(&config);
     let view = match text_field(&options, "view").as_deref() {

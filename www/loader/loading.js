@@ -60,6 +60,8 @@ function boot(flavour, suffix, extra) {
       css: loaded[1][1],
       upgrade: upgrade,
       shadowRoots: roots,
+      // Under a nonce-based CSP, only held scripts carrying the loader's own nonce are released.
+      nonce: (tag && tag.nonce) || undefined,
       // Fetched only when something must be erased on a host with parent domains.
       suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
     };

@@ -129,8 +129,8 @@ export interface ConsentConfig {
   consentMode?: { [type in ConsentModeType]?: string[] } | null;
 }
 
-/** How a choice was made. */
-export type ConsentMethod = 'accept_all' | 'reject_all' | 'custom' | 'gpc';
+/** How a choice was made (`test`: forced by a test override; never posted as a receipt). */
+export type ConsentMethod = 'accept_all' | 'reject_all' | 'custom' | 'gpc' | 'test';
 
 /** The visitor's choice, as `getConsent()` returns it and the events carry it. */
 export interface ConsentRecord {
