@@ -24,6 +24,10 @@ const HELD: &str = "script[type='text/plain'][data-category]:not([data-canenrich
     object[data-category][data-data]:not([data-canenrich-refused]), \
     link[data-category][data-href]:not([data-canenrich-refused])";
 
+/// Set on an element the widget releases: from then on the loader lets addresses set on it
+/// through.
+const RELEASED: &str = "data-canenrich-released";
+
 /// Set on a held element the widget refused to release (`plan::refusal`), so it is reported once.
 const REFUSED: &str = "data-canenrich-refused";
 
@@ -206,6 +210,8 @@ pub fn reveal(element: &Element) {
         )));
         return;
     }
+    // The loader's setter guard lets the addresses through only onto a released element.
+    let _ = element.set_attribute(RELEASED, "");
     move_addresses(element);
     super::embed::uncover(element);
     // A <source> changed after its <video>/<audio> chose one is ignored until the media reloads.

@@ -151,8 +151,24 @@ impl CookieStore {
     }
 }
 
+thread_local! {
+    /// The browser's `document.cookie` setter as the loader kept it, before it put its guard on
+    /// `Document.prototype`.
+    static NATIVE_SETTER: std::cell::RefCell<Option<Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hands over the loader's copy of the browser's `document.cookie` setter, for the widget's own
+/// writes; stores opened from then on use it.
+pub fn use_native_setter(setter: Function) {
+    NATIVE_SETTER.with(|cell| *cell.borrow_mut() = Some(setter));
+}
+
+/// The loader's copy of the browser's setter, else (no loader: a browser test)
 /// `Object.getOwnPropertyDescriptor(Document.prototype, "cookie").set`.
 fn native_cookie_setter() -> Option<Function> {
+    if let Some(setter) = NATIVE_SETTER.with(|cell| cell.borrow().clone()) {
+        return Some(setter);
+    }
     let document_class = Reflect::get(&js_sys::global(), &JsValue::from_str("Document")).ok()?;
     let prototype = Reflect::get(&document_class, &JsValue::from_str("prototype")).ok()?;
     let descriptor = Object::get_own_property_descriptor(

@@ -44,8 +44,10 @@ async function serveOverHttps() {
   const owner = site.context;
   await owner.route(`${HTTPS_ORIGIN}/**`, async (route) => {
     const { pathname, search } = new URL(route.request().url());
+    // The demo server refuses receipts from other origins: it is its own origin that posts them.
+    const headers = { ...route.request().headers(), origin: BASE_URL };
     try {
-      const response = await route.fetch({ url: `${BASE_URL}${pathname}${search}` });
+      const response = await route.fetch({ url: `${BASE_URL}${pathname}${search}`, headers });
       await route.fulfill({ response });
     } catch (error) {
       if (site.context === owner) throw error;
@@ -327,7 +329,7 @@ for (const width of [360, 1280]) {
     await frame.getByRole('group', { name: 'Flex video' }).getByRole('button', { name: 'Load once' }).waitFor();
     await opened.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     const [initial, covered] = await opened.evaluate(() => [window.__initialBoxes, window.__boxes()]);
-    assert.deepEqual(covered, initial, 'the placeholders changed a box');
+    assert.deepEqual(covered, initial, `the placeholders changed a box: ${JSON.stringify({ initial, covered })}`);
 
     // Released without input (hadRecentInput would hide a shift): the frames load in place.
     await opened.evaluate(() => window.CanEnrichConsent.acceptAll());
@@ -337,9 +339,130 @@ for (const width of [360, 1280]) {
     await opened.waitForFunction(() => [...document.querySelectorAll('img[data-watch]')].every((img) => img.complete));
     await opened.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     const [released, shifts] = await opened.evaluate(() => [window.__boxes(), window.__shifts]);
-    assert.deepEqual(released, initial, 'releasing changed a box');
+    assert.deepEqual(released, initial, `releasing changed a box: ${JSON.stringify({ initial, released })}`);
     const cls = shifts.reduce((sum, shift) => sum + shift.value, 0);
     assert.equal(cls, 0, `layout shifts: ${JSON.stringify(shifts)}`);
     await site.assertNoPageErrors();
   });
 }
+
+// ---- 3. Clobbered inline config
+
+/** Serves the home page with `markup` put first in <body> (user content, say). */
+async function serveHomeWith(markup, { loaderAttributes = '' } = {}) {
+  const home = new URL(site.url('/'));
+  await site.serveEdited((url) => url.origin === home.origin && url.pathname === '/', (html) =>
+    html
+      .replace('<body>', `<body>${markup}`)
+      .replace('<script src="/consent/canenrich-consent.js"', `<script src="/consent/canenrich-consent.js" ${loaderAttributes}`),
+  );
+}
+
+test('an element that is not a JSON script is never read as the inline config', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await serveHomeWith('<div id="canenrich-consent-config">{"testOverrides": true}</div>');
+  const opened = await site.openPage('/?canenrich-test=accept-all');
+  await banner(opened).waitFor();
+  assert.equal(await getConsent(opened), null, 'user content switched test overrides on');
+  await quiet(opened);
+  await assertNothingGatedRan(site, opened);
+  await site.assertNoPageErrors();
+});
+
+test('two elements carrying the inline config id are an invalid config: fail-closed, with an error', { timeout: TEST_TIMEOUT_MS }, async () => {
+  site.expectProblem(/2 elements carry id="canenrich-consent-config"/);
+  await serveHomeWith(
+    '<script type="application/json" id="canenrich-consent-config">{"revision": 1}</script><div id="canenrich-consent-config">{}</div>',
+  );
+  const page = await site.openPage('/');
+  await bannerButton(page, 'Accept all').click();
+  await page.getByTestId('reopen').waitFor();
+  assert.deepEqual((await getConsent(page))?.categories, ['necessary'], 'fail-closed reports only necessary');
+  await quiet(page);
+  await assertNothingGatedRan(site, page);
+  await site.assertNoPageErrors();
+});
+
+test('testOverrides in the inline config is ignored', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await serveHomeWith('<script type="application/json" id="canenrich-consent-config">{"testOverrides": true}</script>');
+  const page = await site.openPage('/?canenrich-test=accept-all');
+  await banner(page).waitFor();
+  assert.equal(await getConsent(page), null, 'an inline testOverrides was honoured');
+  await quiet(page);
+  await assertNothingGatedRan(site, page);
+  await site.assertNoPageErrors();
+});
+
+test('test overrides switched on by the loader tag are honoured', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await serveHomeWith('', { loaderAttributes: 'data-test-overrides' });
+  const tagged = await site.openPage('/?canenrich-test=reject-all');
+  assert.equal((await getConsent(tagged))?.method, 'test');
+  assert.equal(await banner(tagged).isVisible(), false);
+  await site.assertNoPageErrors();
+});
+
+// ---- 6. Guard gaps
+
+test('srcdoc, object data, video posters, later setters and contextual fragments wait for consent', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await servePage(
+    `<iframe id="held" data-category="marketing" data-src="/demo/embed/video.html?held" title="held"></iframe>
+     <img id="pixel" data-category="marketing" data-src="/demo/pixel.gif?tag=held" alt="">`,
+  );
+  const page = await site.openPage('/hostile.html');
+  await banner(page).waitFor();
+  await page.evaluate(() => {
+    const gated = (tag) => {
+      const el = document.createElement(tag);
+      el.setAttribute('data-category', 'marketing');
+      return el;
+    };
+    const doc = gated('iframe');
+    doc.srcdoc = '<img src="/demo/pixel.gif?tag=srcdoc">';
+    const object = gated('object');
+    object.data = '/demo/embed/video.html?object';
+    const video = gated('video');
+    video.poster = '/demo/pixel.gif?tag=poster';
+    document.body.append(doc, object, video);
+    // Addresses set on elements that are already held.
+    document.getElementById('held').src = '/demo/embed/video.html?setter';
+    document.getElementById('pixel').setAttribute('src', '/demo/pixel.gif?tag=setattribute');
+    // Markup parsed by a Range, inserted by a route the DOM guards do not cover.
+    const range = document.createRange();
+    range.selectNodeContents(document.body);
+    range.insertNode(range.createContextualFragment('<script data-category="analytics" src="/demo/trackers/analytics.js?fragment"></script>'));
+  });
+  await quiet(page);
+  for (const fragment of ['tag=srcdoc', 'video.html?object', 'tag=poster', 'video.html?setter', 'video.html?held', 'tag=setattribute', 'analytics.js?fragment']) {
+    assert.deepEqual(site.requested(fragment), [], `requested before consent: ${fragment}`);
+  }
+
+  await bannerButton(page, 'Accept all').click();
+  for (const fragment of ['tag=srcdoc', 'video.html?object', 'tag=poster', 'video.html?setter', 'tag=setattribute', 'analytics.js?fragment']) {
+    await site.waitForRequest(fragment);
+  }
+  await quiet(page);
+  assert.equal(site.requested('analytics.js?fragment').length, 1, 'the fragment script ran once');
+  await site.assertNoPageErrors();
+});
+
+test('scripts cannot reach the browser\'s own cookie setters past the guard', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await site.openPage('/');
+  await banner(page).waitFor();
+  await page.evaluate(async () => {
+    // The setter the guard wraps, taken from the prototype it came from.
+    Object.getOwnPropertyDescriptor(Document.prototype, 'cookie').set.call(document, 'proto_tracker=1; max-age=3600; path=/');
+    await window.cookieStore.set('store_tracker', '1');
+    await window.cookieStore.set({ name: '_ga', value: 'GA1.1.x', expires: Date.now() + 86_400_000 });
+  });
+  await quiet(page);
+  const names = await site.cookieNames();
+  for (const name of ['proto_tracker', 'store_tracker', '_ga']) {
+    assert.ok(!names.includes(name), `${name} was kept before any choice: ${JSON.stringify(names)}`);
+  }
+
+  // After Accept all, cookieStore writes go through like document.cookie ones.
+  await bannerButton(page, 'Accept all').click();
+  await page.getByTestId('reopen').waitFor();
+  await page.evaluate(() => window.cookieStore.set('store_tracker', '2'));
+  assert.ok((await site.cookieNames()).includes('store_tracker'), 'an allowed cookieStore write was dropped');
+  await site.assertNoPageErrors();
+});

@@ -1,6 +1,7 @@
 // Element guard: anything with data-category that a script inserts is made inert unless
 // the widget allows it now; the widget releases it later like a static tag.
-var ADDRESSES = [['src', 'data-src'], ['srcset', 'data-srcset'], ['href', 'data-href']];
+var ADDRESSES = [['src', 'data-src'], ['srcset', 'data-srcset'], ['href', 'data-href'],
+  ['srcdoc', 'data-srcdoc'], ['poster', 'data-poster'], ['data', 'data-data']];
 
 // Returns whether `node` is or contains an element with data-category (held or allowed).
 function hold(node) {
@@ -81,3 +82,47 @@ if (typeof attachShadow === 'function') {
     return root;
   };
 }
+
+// Addresses set later on an element that still waits for consent (`frame.src = …`,
+// `setAttribute('srcdoc', …)`, `video.poster = …`) go to its held attribute instead, so a script
+// cannot load a held element behind the widget's back. The widget marks what it releases
+// (`data-canenrich-released`: "Load once" releases an element whose category is still refused).
+var HELD_AS = {};
+ADDRESSES.forEach(function (pair) { HELD_AS[pair[0]] = pair[1]; });
+function waiting(el) {
+  return el.hasAttribute('data-category') && !el.hasAttribute('data-canenrich-released') &&
+    !(engine && engine.allows(el.getAttribute('data-category'), el.getAttribute('data-service') || undefined));
+}
+var setAttribute = Element.prototype.setAttribute;
+Element.prototype.setAttribute = function (name, value) {
+  var held = HELD_AS[String(name).toLowerCase()];
+  if (held && waiting(this)) return setAttribute.call(this, held, value);
+  return setAttribute.apply(this, arguments);
+};
+var setAttributeNS = Element.prototype.setAttributeNS;
+Element.prototype.setAttributeNS = function (namespace, name, value) {
+  var held = !namespace && HELD_AS[String(name).toLowerCase()];
+  if (held && waiting(this)) return setAttribute.call(this, held, value);
+  return setAttributeNS.apply(this, arguments);
+};
+[
+  ['HTMLIFrameElement', ['src', 'srcdoc']], ['HTMLImageElement', ['src', 'srcset']],
+  ['HTMLSourceElement', ['src', 'srcset']], ['HTMLMediaElement', ['src']],
+  ['HTMLVideoElement', ['poster']], ['HTMLEmbedElement', ['src']], ['HTMLObjectElement', ['data']],
+  ['HTMLLinkElement', ['href']], ['HTMLScriptElement', ['src']]
+].forEach(function (entry) {
+  var proto = w[entry[0]] && w[entry[0]].prototype;
+  entry[1].forEach(function (name) {
+    var own = proto && Object.getOwnPropertyDescriptor(proto, name);
+    if (!own || !own.set || !own.configurable) return;
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      enumerable: own.enumerable,
+      get: own.get,
+      set: function (value) {
+        if (waiting(this)) setAttribute.call(this, HELD_AS[name], value);
+        else own.set.call(this, value);
+      }
+    });
+  });
+});

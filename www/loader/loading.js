@@ -20,6 +20,8 @@ var attributes = {};
   if (value) attributes[name] = value;
 });
 if (tag && tag.hasAttribute('data-debug')) attributes.debug = 'true';
+// Test overrides come from the loader tag or the data-config file, never from markup in the page.
+if (tag && tag.hasAttribute('data-test-overrides')) attributes.testOverrides = 'true';
 
 // The config and stylesheet of the current attempt, fetched while the WebAssembly compiles.
 var inputs = null;
@@ -62,6 +64,8 @@ function boot(flavour, suffix, extra) {
       shadowRoots: roots,
       // Under a nonce-based CSP, only held scripts carrying the loader's own nonce are released.
       nonce: (tag && tag.nonce) || undefined,
+      // The browser's own document.cookie setter: the widget's writes must not meet the guard.
+      cookieSetter: cookie && cookie.set,
       // Fetched only when something must be erased on a host with parent domains.
       suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
     };
@@ -73,10 +77,7 @@ function boot(flavour, suffix, extra) {
       // answers from now on, and `ready` waits for it.
       if (glue === retired) return current;
       active = glue;
-      queued.forEach(function (value) {
-        if (glue.keepsCookie(value)) cookie.set.call(d, value);
-      });
-      queued = [];
+      flushCookies(glue);
       return glue;
     });
   });
@@ -117,7 +118,7 @@ function load(attempt) {
   // A returning visitor (a consent cookie exists) gets the small core build, which has no banner
   // or dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
   var jar = cookie && cookie.get ? cookie.get.call(d) : d.cookie;
-  var returning = /(?:^|;\s*)canenrich_consent=/.test(jar);
+  var returning = /(?:^|;\s*)(?:__Host-)?canenrich_consent=/.test(jar);
   current = boot(returning ? 'core' : 'full', suffix, {});
   current.then(
     function () {

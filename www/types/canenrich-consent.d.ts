@@ -111,7 +111,7 @@ export interface ConsentConfig {
   showReopenButton?: boolean | null;
   /** Where a proof-of-consent receipt is posted (`navigator.sendBeacon`) after every choice: an `http(s)` URL or a path on this site. */
   receiptEndpoint?: string | null;
-  /** Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie. Never enable it in production. */
+  /** Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie (recorded with method `test`). Honoured from the `data-config` file, not from an inline config. Never enable it in production. */
   testOverrides?: boolean | null;
   /** Log every held and released element, erased or surviving data and pre-consent leaks. */
   debug?: boolean | null;
