@@ -14,9 +14,9 @@ use crate::{boot, runtime};
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
 /// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList,
-/// shadowRoots }`; the inline config is read from the page. Resolves once the banner (if one is
-/// due) is rendered. In the core build, a banner or dialog that is due is handed over to the
-/// full UI through `upgrade`, during start-up as later.
+/// shadowRoots, nonce, cookieSetter }`; the inline config is read from the page. Resolves once
+/// the banner (if one is due) is rendered. In the core build, a banner or dialog that is due is
+/// handed over to the full UI through `upgrade`, during start-up as later.
 #[wasm_bindgen]
 pub async fn start(options: JsValue) -> Result<(), Error> {
     boot::start(options).await

@@ -12,12 +12,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event};
 
-use crate::config::{Config, ConfigError, ConfigFile};
+use crate::config::{Config, ConfigError, ConfigFile, INLINE_CONFIG_ID};
 use crate::error::Error;
 use crate::events;
 use crate::i18n::{self, Texts};
 use crate::model::{Decision, View};
-use crate::page::INLINE_CONFIG_ID;
 use crate::runtime;
 #[cfg(feature = "ui")]
 use crate::ui;
@@ -29,6 +28,17 @@ const PREFIX: &str = "CanEnrich Consent:";
 pub async fn start(options: JsValue) -> Result<(), Error> {
     // The inline config may follow the loader in the page: read it once the DOM is parsed.
     dom_ready().await?;
+    if let Some(setter) = Reflect::get(&options, &"cookieSetter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
+        crate::storage::cookie::use_native_setter(setter);
+    }
+    // On https, a choice an earlier version kept under the http name moves to the `__Host-` name
+    // (or is erased when the browser cannot vouch for it) before anything reads it.
+    if let Some(store) = crate::storage::cookie::CookieStore::open() {
+        store.migrate().await;
+    }
     let (config, fail_closed) = match resolve_config(&options) {
         Ok(config) => (config, false),
         Err(err) => {
@@ -50,7 +60,15 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
         .ok()
         .and_then(|roots| roots.dyn_into::<js_sys::Array>().ok())
         .unwrap_or_default();
-    runtime::init(config.clone(), fail_closed, suffix_list, shadow_roots);
+    // The loader tag's nonce: under a nonce-based CSP, held scripts must carry it to be released.
+    let nonce = text_field(&options, "nonce").filter(|n| !n.is_empty());
+    runtime::init(
+        config.clone(),
+        fail_closed,
+        suffix_list,
+        shadow_roots,
+        nonce,
+    );
     runtime::honour_gpc();
     apply_test_override(&config);
     let view = match text_field(&options, "view").as_deref() {
@@ -203,18 +221,28 @@ fn apply_test_override(config: &Config) {
     }
 }
 
-/// Built-in defaults ← inline JSON ← `data-config` document ← `data-*` attributes.
+/// Built-in defaults ← inline JSON ← `data-config` document ← `data-*` attributes. The inline
+/// config is read only from `<script type="application/json" id="canenrich-consent-config">`
+/// (`config::inline_config`), and its `testOverrides` is ignored: markup on the page, user
+/// content included, must not be able to switch test overrides on.
 fn resolve_config(options: &JsValue) -> Result<Config, ConfigError> {
     let mut sources = Vec::new();
-    let inline = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(INLINE_CONFIG_ID))
-        .and_then(|element| element.text_content());
+    let found = inline_elements();
+    let inline = crate::config::inline_config(&found)?;
+    if let Some((tag, _, _)) = found.first().filter(|_| inline.is_none()) {
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} ignored a <{}> with id=\"{INLINE_CONFIG_ID}\": an inline config must be a <script type=\"application/json\">",
+            tag.to_ascii_lowercase()
+        )));
+    }
     if let Some(inline) = inline {
-        sources.push((
-            "inline config",
-            ConfigFile::parse(&inline, "inline config")?,
-        ));
+        let mut file = ConfigFile::parse(inline, "inline config")?;
+        if file.test_overrides.take().is_some() {
+            web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "{PREFIX} ignored testOverrides in the inline config: set it in the data-config file or with data-test-overrides on the loader tag"
+            )));
+        }
+        sources.push(("inline config", file));
     }
     let remote_name = text_field(options, "remoteSource").unwrap_or_else(|| "data-config".into());
     if let Some(error) = text_field(options, "remoteError") {
@@ -236,6 +264,26 @@ fn resolve_config(options: &JsValue) -> Result<Config, ConfigError> {
     Config::resolve(&named)
 }
 
+/// Every element with the inline config's id, as `(tag name, type attribute, text)`.
+fn inline_elements() -> Vec<(String, Option<String>, String)> {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let Ok(list) = document.query_selector_all(&format!("[id='{INLINE_CONFIG_ID}']")) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
+        .map(|element| {
+            (
+                element.tag_name(),
+                element.get_attribute("type"),
+                element.text_content().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 fn attribute_config(options: &JsValue) -> Result<ConfigFile, ConfigError> {
     let attributes = Reflect::get(options, &"attributes".into()).unwrap_or_default();
     let mut members = Vec::new();
@@ -254,6 +302,9 @@ fn attribute_config(options: &JsValue) -> Result<ConfigFile, ConfigError> {
     }
     if text_field(&attributes, "debug").is_some() {
         members.push(r#""debug":true"#.to_string());
+    }
+    if text_field(&attributes, "testOverrides").is_some() {
+        members.push(r#""testOverrides":true"#.to_string());
     }
     ConfigFile::parse(&format!("{{{}}}", members.join(",")), "data-* attributes")
 }

@@ -58,6 +58,8 @@ struct Runtime {
     /// The `Domain`s erasing covers on this host: every parent until the Public Suffix List has
     /// named the registrable domain, then up to it.
     cookie_domains: Vec<Option<String>>,
+    /// The loader tag's CSP nonce: when there is one, only held scripts carrying it are released.
+    page_nonce: Option<String>,
 }
 
 thread_local! {
@@ -86,12 +88,13 @@ fn try_with<T>(f: impl FnOnce(&mut Runtime) -> T) -> Result<T, Error> {
 /// erases what refused categories left, and decides whether the banner shows.
 /// `suffix_list` is the loader's fetch of the Public Suffix List, used only when something must
 /// be erased on a host with parent domains; `shadow_roots` is the loader's live list of the shadow
-/// roots gated elements went into.
+/// roots gated elements went into; `page_nonce` the loader tag's nonce.
 pub fn init(
     config: Config,
     fail_closed: bool,
     suffix_list: Option<js_sys::Function>,
     shadow_roots: js_sys::Array,
+    page_nonce: Option<String>,
 ) {
     let cookies = CookieStore::open();
     let host = dom::hostname();
@@ -99,7 +102,7 @@ pub fn init(
     let record = cookies.as_ref().and_then(|store| storage::read(store));
     let consent = cookies
         .as_ref()
-        .and_then(|store| load_valid(&config, store, now));
+        .and_then(|store| load_valid(&config, fail_closed, store, now));
     let renewal = consent.is_none() && record.is_some_and(|r| r.revision < config.revision);
     let cookies_enabled = cookies.as_ref().is_some_and(CookieStore::is_enabled);
     let view = if consent.is_some() {
@@ -129,6 +132,7 @@ pub fn init(
         shadow_roots,
         cookie_domains: plan::cookie_domains(&host, None),
         host,
+        page_nonce,
     };
     RUNTIME.with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
@@ -169,7 +173,7 @@ pub fn watch() -> Result<(), Error> {
 fn adopt_stored() {
     let change = with(|rt| {
         let store = rt.cookies.as_ref().filter(|_| rt.cookies_enabled)?;
-        let stored = load_valid(&rt.config, store, now());
+        let stored = load_valid(&rt.config, rt.fail_closed, store, now());
         if stored == rt.consent {
             return None;
         }
@@ -198,8 +202,10 @@ pub fn allows(attribute: &str, service: Option<&str>) -> bool {
 
 /// Whether a script's `document.cookie` assignment may be kept (the loader's cookie guard asks).
 pub fn keeps_cookie(assignment: &str) -> bool {
-    let (name, deletes) = plan::parse_assignment(assignment);
-    deletes || with(|rt| plan::keeps_cookie(&rt.config, rt.released(), name)).unwrap_or(false)
+    let assignment = plan::parse_assignment(assignment, now());
+    assignment.deletes
+        || with(|rt| plan::keeps_cookie(&rt.config, rt.released(), assignment.name))
+            .unwrap_or(false)
 }
 
 impl Runtime {
@@ -467,10 +473,15 @@ pub fn commit(decision: Decision) -> Result<Consent, Error> {
             .cookies
             .as_ref()
             .map(|store| storage::save(store, &consent, rt.config.max_age(&consent)));
-        let receipt = rt.config.receipt_endpoint.clone().map(|endpoint| {
-            let json = model::codec::receipt_json(&consent, &rt.config.fingerprint());
-            (endpoint, consent.id.clone(), json)
-        });
+        let receipt = rt
+            .config
+            .receipt_endpoint
+            .clone()
+            .filter(|_| consent.method.has_receipt())
+            .map(|endpoint| {
+                let json = model::codec::receipt_json(&consent, &rt.config.fingerprint());
+                (endpoint, consent.id.clone(), json)
+            });
         let reported = rt.public(Some(&consent)).unwrap_or_else(|| consent.clone());
         rt.renewal = false;
         rt.view = View::Closed;
@@ -676,9 +687,10 @@ fn schedule_release() {
     }
     spawn_local(async {
         loop {
-            let allowed = with(|rt| rt.released().cloned()).flatten();
+            let (allowed, nonce) =
+                with(|rt| (rt.released().cloned(), rt.page_nonce.clone())).unwrap_or_default();
             let roots = shadow_roots();
-            for element in dom::release(allowed.as_ref(), &roots).await {
+            for element in dom::release(allowed.as_ref(), &roots, nonce.as_deref()).await {
                 debug(&format!("released {element}"));
             }
             for element in dom::held(&roots) {
@@ -702,11 +714,23 @@ fn schedule_release() {
     });
 }
 
-/// The stored choice if it is still valid under `config` (revision and expiry).
-fn load_valid(config: &Config, store: &CookieStore, now: model::Millis) -> Option<Consent> {
-    storage::load(store, config.revision, now, |consent| {
-        config.max_age(consent)
-    })
+/// The stored choice if it is still valid under `config` (revision, expiry, and no category the
+/// config does not offer). While `fail_closed` the config is the built-in one, not the site's:
+/// a record naming the site's own categories is kept then (nothing optional is released
+/// anyway), so that a broken deploy does not make every visitor choose again.
+fn load_valid(
+    config: &Config,
+    fail_closed: bool,
+    store: &CookieStore,
+    now: model::Millis,
+) -> Option<Consent> {
+    let max_age = |consent: &Consent| config.max_age(consent);
+    if fail_closed {
+        return storage::read(store)
+            .filter(|consent| consent.is_valid(config.revision, now, max_age(consent)));
+    }
+    let offered: Vec<&str> = config.category_names().collect();
+    storage::load(store, config.revision, now, &offered, max_age)
 }
 
 /// `navigator.globalPrivacyControl === true`.

@@ -70,10 +70,10 @@ async fn accepted_tags_run_once_in_document_order_and_refused_ones_stay_inert() 
                    src="data:text/javascript,__order.push('external')"></script>
            <script type="text/plain" data-category="!marketing">__order.push('when-refused')</script>
            <script type="text/plain" data-category="analytics">__order.push('inline-2')</script>
-           <img data-category="analytics" data-src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="">"#,
+           <img data-category="analytics" data-src="/pixel.gif?browser-test" alt="">"#,
     );
     let choice = consent(&["analytics"]);
-    let released = dom::release(Some(&choice), &Array::new()).await;
+    let released = dom::release(Some(&choice), &Array::new(), None).await;
     assert_eq!(released.len(), 5, "{released:?}");
     assert_eq!(
         dom::held(&Array::new()).len(),
@@ -90,11 +90,13 @@ async fn accepted_tags_run_once_in_document_order_and_refused_ones_stay_inert() 
         .expect("img");
     assert!(img
         .get_attribute("src")
-        .is_some_and(|s| s.starts_with("data:image/gif")));
+        .is_some_and(|s| s == "/pixel.gif?browser-test"));
     assert!(!img.has_attribute("data-src"));
 
     // A second pass finds nothing left to run.
-    assert!(dom::release(Some(&choice), &Array::new()).await.is_empty());
+    assert!(dom::release(Some(&choice), &Array::new(), None)
+        .await
+        .is_empty());
     assert_eq!(order().len(), 4);
     container.remove();
 }
@@ -102,25 +104,27 @@ async fn accepted_tags_run_once_in_document_order_and_refused_ones_stay_inert() 
 #[wasm_bindgen_test]
 async fn a_gated_media_source_gets_its_address_once_accepted() {
     let container = fixture(
-        r#"<video><source data-category="marketing" data-src="data:video/mp4;base64," type="video/mp4"></video>"#,
+        r#"<video><source data-category="marketing" data-src="/clip.mp4?browser-test" type="video/mp4"></video>"#,
     );
     let source = container
         .query_selector("source")
         .expect("query")
         .expect("source");
-    assert!(dom::release(Some(&consent(&["analytics"])), &Array::new())
-        .await
-        .is_empty());
+    assert!(
+        dom::release(Some(&consent(&["analytics"])), &Array::new(), None)
+            .await
+            .is_empty()
+    );
     assert!(!source.has_attribute("src"));
     assert_eq!(
-        dom::release(Some(&consent(&["marketing"])), &Array::new())
+        dom::release(Some(&consent(&["marketing"])), &Array::new(), None)
             .await
             .len(),
         1
     );
     assert_eq!(
         source.get_attribute("src").as_deref(),
-        Some("data:video/mp4;base64,")
+        Some("/clip.mp4?browser-test")
     );
     container.remove();
 }
@@ -130,10 +134,10 @@ async fn nothing_optional_is_released_before_a_choice() {
     let container = fixture(
         r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>
            <script type="text/plain" data-category="necessary">__order.push('necessary')</script>
-           <iframe data-category="marketing" data-src="about:blank" title="x"></iframe>"#,
+           <iframe data-category="marketing" data-src="/frame.html?browser-test" title="x"></iframe>"#,
     );
     assert_eq!(
-        dom::release(None, &Array::new()).await,
+        dom::release(None, &Array::new(), None).await,
         ["script[necessary] inline"]
     );
     assert_eq!(order(), ["necessary"]);
@@ -154,9 +158,24 @@ fn the_consent_cookie_is_stored_and_read_back() {
     storage::save(&store, &choice, 60_000).expect("stored");
     assert!(store.header().contains("canenrich_consent=v1."));
     let now = js_sys::Date::now() as u64;
-    assert_eq!(storage::load(&store, 1, now, |_| 60_000), Some(choice));
     assert_eq!(
-        storage::load(&store, 2, now, |_| 60_000),
+        storage::load(
+            &store,
+            1,
+            now,
+            &["analytics", "marketing", "personalization"],
+            |_| 60_000
+        ),
+        Some(choice)
+    );
+    assert_eq!(
+        storage::load(
+            &store,
+            2,
+            now,
+            &["analytics", "marketing", "personalization"],
+            |_| 60_000
+        ),
         None,
         "a new revision asks again"
     );
@@ -175,7 +194,16 @@ fn a_tampered_consent_cookie_reads_as_no_choice() {
         .assign(&format!("canenrich_consent={value}; Path=/"))
         .expect("assigned");
     let now = js_sys::Date::now() as u64;
-    assert_eq!(storage::load(&store, 1, now, |_| 60_000), None);
+    assert_eq!(
+        storage::load(
+            &store,
+            1,
+            now,
+            &["analytics", "marketing", "personalization"],
+            |_| 60_000
+        ),
+        None
+    );
     store.clear().expect("cleared");
 }
 

@@ -9,21 +9,39 @@ use web_sys::{
     MutationRecord, ShadowRoot, Storage,
 };
 
-use super::plan::{self, Erasure, Gate, DEFERRED};
+use super::plan::{self, Erasure, Gate};
 use crate::config::Config;
 use crate::model::Consent;
 use crate::storage::cookie::CookieStore;
 
-/// Every element the blocker holds: inert scripts, and frames, images and links whose address
-/// waits in a `data-` attribute.
-const HELD: &str = "script[type='text/plain'][data-category], [data-category][data-src], \
-                    [data-category][data-srcset], link[data-category][data-href]";
+/// Every element the blocker holds: inert scripts, and the kinds of `plan::deferred_addresses`
+/// whose address waits in a `data-` attribute. Elements refused once are left out.
+const HELD: &str = "script[type='text/plain'][data-category]:not([data-canenrich-refused]), \
+    :is(iframe, img, source, video, audio, embed)[data-category][data-src]:not([data-canenrich-refused]), \
+    :is(img, source)[data-category][data-srcset]:not([data-canenrich-refused]), \
+    iframe[data-category][data-srcdoc]:not([data-canenrich-refused]), \
+    video[data-category][data-poster]:not([data-canenrich-refused]), \
+    object[data-category][data-data]:not([data-canenrich-refused]), \
+    link[data-category][data-href]:not([data-canenrich-refused])";
+
+/// Set on an element the widget releases: from then on the loader lets addresses set on it
+/// through.
+const RELEASED: &str = "data-canenrich-released";
+
+/// Set on a held element the widget refused to release (`plan::refusal`), so it is reported once.
+const REFUSED: &str = "data-canenrich-refused";
 
 /// Releases, in document order, every held element whose gate `consent` opens, then those in
 /// the connected shadow `roots`, root by root. An external script without `async` is awaited
-/// before the next element, so tags run in document order. Returns a description of each element
-/// released.
-pub async fn release(consent: Option<&Consent>, roots: &Array) -> Vec<String> {
+/// before the next element, so tags run in document order. Under `page_nonce` (the loader tag's
+/// nonce), a script without that nonce is refused, as is any element with an address that is
+/// not http(s) or relative (`plan::refusal`): it stays inert and a console warning names it.
+/// Returns a description of each element released.
+pub async fn release(
+    consent: Option<&Consent>,
+    roots: &Array,
+    page_nonce: Option<&str>,
+) -> Vec<String> {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return Vec::new();
     };
@@ -44,6 +62,26 @@ pub async fn release(consent: Option<&Consent>, roots: &Array) -> Vec<String> {
             continue;
         }
         let description = describe(&element);
+        let tag = element.tag_name().to_ascii_lowercase();
+        let own_nonce = element
+            .dyn_ref::<HtmlElement>()
+            .map(HtmlElement::nonce)
+            .unwrap_or_default();
+        if let Some(why) = plan::refusal(
+            &tag,
+            |name| element.get_attribute(name),
+            &own_nonce,
+            page_nonce,
+        ) {
+            let _ = element.set_attribute(REFUSED, "");
+            web_sys::console::warn_2(
+                &JsValue::from_str(&format!(
+                    "CanEnrich Consent: refused to release a gated {tag} ({description}): {why}"
+                )),
+                &element,
+            );
+            continue;
+        }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
             Some(script) => revive_script(&document, script).await,
             None => {
@@ -129,10 +167,17 @@ fn candidates(document: &Document, roots: &Array) -> Vec<Element> {
 
 /// `tag[category] address` (or `inline`), for debug output.
 fn describe(element: &Element) -> String {
-    let address = ["data-src", "src", "data-srcset", "data-href"]
-        .iter()
-        .find_map(|name| element.get_attribute(name))
-        .unwrap_or_else(|| "inline".to_string());
+    let address = [
+        "data-src",
+        "src",
+        "data-srcset",
+        "data-href",
+        "data-poster",
+        "data-data",
+    ]
+    .iter()
+    .find_map(|name| element.get_attribute(name))
+    .unwrap_or_else(|| "inline".to_string());
     format!(
         "{}[{}] {address}",
         element.tag_name().to_ascii_lowercase(),
@@ -142,17 +187,31 @@ fn describe(element: &Element) -> String {
 
 /// Whether `element` is still waiting for consent.
 fn is_held(element: &Element) -> bool {
-    if !element.has_attribute("data-category") {
+    if !element.has_attribute("data-category") || element.has_attribute(REFUSED) {
         return false;
     }
-    if element.tag_name().eq_ignore_ascii_case("script") {
+    let tag = element.tag_name().to_ascii_lowercase();
+    if tag == "script" {
         return element.get_attribute("type").as_deref() == Some("text/plain");
     }
-    DEFERRED.iter().any(|(from, _)| element.has_attribute(from))
+    plan::deferred_addresses(&tag)
+        .iter()
+        .any(|(from, _)| element.has_attribute(from))
 }
 
-/// Moves a held element's address into place (so it loads) and removes its placeholder.
+/// Moves a held element's address into place (so it loads) and removes its placeholder. An
+/// address that is not http(s) or relative is refused here too ("Load once" comes this way).
 pub fn reveal(element: &Element) {
+    let tag = element.tag_name().to_ascii_lowercase();
+    if let Some(why) = plan::refusal(&tag, |name| element.get_attribute(name), "", None) {
+        let _ = element.set_attribute(REFUSED, "");
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "CanEnrich Consent: refused to release a gated {tag}: {why}"
+        )));
+        return;
+    }
+    // The loader's setter guard lets the addresses through only onto a released element.
+    let _ = element.set_attribute(RELEASED, "");
     move_addresses(element);
     super::embed::uncover(element);
     // A <source> changed after its <video>/<audio> chose one is ignored until the media reloads.
@@ -167,7 +226,8 @@ pub fn reveal(element: &Element) {
 }
 
 fn move_addresses(element: &Element) {
-    for (from, to) in DEFERRED {
+    let tag = element.tag_name().to_ascii_lowercase();
+    for (from, to) in plan::deferred_addresses(&tag) {
         if let Some(value) = element.get_attribute(from) {
             // Setting a plain attribute on an element cannot throw.
             let _ = element.set_attribute(to, &value);

@@ -1,21 +1,42 @@
-//! Browser adapter: an accessible placeholder in place of each gated frame — which service it is,
-//! why it is blocked, "Load once" and "Always allow". Styled by the widget's own stylesheet inside
-//! a shadow root, so the page's CSS cannot break it and a strict CSP allows it.
+//! Browser adapter: an accessible placeholder for each gated frame — which service it is, why it
+//! is blocked, "Load once" and "Always allow". It is drawn *inside* the held frame's own empty
+//! document (a frame without `src` holds a same-origin `about:blank`), so the frame keeps exactly
+//! the box the page gives it — flex and grid items, page CSS and responsive sizes included — and
+//! nothing on the page moves when the placeholder appears or the frame loads. Styled by the
+//! widget's stylesheet, constructed in the frame's document (a strict CSP allows that).
 
 use std::rc::Rc;
 
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlIFrameElement};
 
 use super::plan::Gate;
 use crate::config::Config;
 use crate::i18n::Texts;
 use crate::model::Consent;
 
-/// Set on a frame while the widget's placeholder stands in for it.
+/// Set on a frame while the widget's placeholder is drawn in it.
 const COVERED: &str = "data-canenrich-covered";
-/// Class of the placeholder's host element.
-const HOST_CLASS: &str = "canenrich-embed";
+/// The placeholder's test id (and how a frame's document is known to hold it).
+const TEST_ID: &str = "embed-placeholder";
+/// The page's theme properties, copied from the frame onto the placeholder (custom properties
+/// do not inherit into the frame's document).
+const THEME: [&str; 13] = [
+    "--canenrich-bg",
+    "--canenrich-fg",
+    "--canenrich-muted",
+    "--canenrich-border",
+    "--canenrich-button-bg",
+    "--canenrich-button-fg",
+    "--canenrich-accent",
+    "--canenrich-radius",
+    "--canenrich-dark-bg",
+    "--canenrich-dark-fg",
+    "--canenrich-dark-muted",
+    "--canenrich-dark-button-bg",
+    "--canenrich-dark-accent",
+];
 
 /// What placeholders are made of.
 #[derive(Clone)]
@@ -30,8 +51,8 @@ pub struct Embeds {
     pub on_allow: Rc<dyn Fn(String)>,
 }
 
-/// Puts a placeholder before every held frame whose gate `consent` keeps closed, and hides the
-/// frame.
+/// Draws a placeholder inside every held frame whose gate `consent` keeps closed (again, when the
+/// page moved the frame and its document was replaced).
 pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
@@ -46,7 +67,23 @@ pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
         else {
             continue;
         };
-        if frame.has_attribute(COVERED) {
+        if frame.has_attribute("data-canenrich-refused") {
+            continue;
+        }
+        // A sandboxed frame without allow-same-origin has no document the widget may draw in: it
+        // stays an empty box.
+        let Some(inner) = frame
+            .dyn_ref::<HtmlIFrameElement>()
+            .and_then(HtmlIFrameElement::content_document)
+        else {
+            continue;
+        };
+        let drawn = inner
+            .query_selector(&format!("[data-testid='{TEST_ID}']"))
+            .ok()
+            .flatten()
+            .is_some();
+        if drawn {
             continue;
         }
         let Some(Gate::Accepted(category)) = frame
@@ -59,7 +96,7 @@ pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
         if Gate::Accepted(category.clone()).is_open_for(consent, service.as_deref()) {
             continue;
         }
-        if let Err(err) = place(&document, &frame, &category, embeds) {
+        if let Err(err) = place(&inner, &frame, &category, embeds) {
             web_sys::console::error_2(
                 &JsValue::from_str("CanEnrich Consent: could not show an embed placeholder"),
                 &err,
@@ -68,24 +105,14 @@ pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
     }
 }
 
-/// Removes the placeholder of a frame that is being released and shows the frame again.
+/// Forgets the placeholder of a frame that is being released: loading its address replaces the
+/// document the placeholder was drawn in.
 pub fn uncover(frame: &Element) {
-    if !frame.has_attribute(COVERED) {
-        return;
-    }
     let _ = frame.remove_attribute(COVERED);
-    if let Some(frame) = frame.dyn_ref::<HtmlElement>() {
-        let _ = frame.style().remove_property("display");
-    }
-    if let Some(previous) = frame.previous_element_sibling() {
-        if previous.class_list().contains(HOST_CLASS) {
-            previous.remove();
-        }
-    }
 }
 
 fn place(
-    document: &web_sys::Document,
+    document: &Document,
     frame: &Element,
     category: &str,
     embeds: &Embeds,
@@ -109,31 +136,34 @@ fn place(
         .replace("{service}", &service)
         .replace("{category}", &title);
 
-    let host: HtmlElement = document.create_element("div")?.unchecked_into();
-    host.set_class_name(HOST_CLASS);
-    host.set_attribute("role", "group")?;
-    host.set_attribute("aria-label", &service)?;
-    host.set_attribute("data-testid", "embed-placeholder")?;
-    // Sizes come from the frame's own attributes; CSSOM writes are not inline styles under CSP.
-    for (attribute, property) in [("width", "width"), ("height", "min-height")] {
-        if let Some(value) = frame
-            .get_attribute(attribute)
-            .filter(|v| v.parse::<u32>().is_ok())
-        {
-            host.style().set_property(property, &format!("{value}px"))?;
-        }
-    }
-    host.style().set_property("max-width", "100%")?;
-    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
-    shadow.set_adopted_style_sheets(&js_sys::Array::of1(&embeds.sheet));
+    adopt_styles(document, &embeds.sheet)?;
+    let page = web_sys::window()
+        .ok_or("no window")?
+        .get_computed_style(frame)?
+        .ok_or("no computed style")?;
+    let html = document.document_element().ok_or("no root element")?;
+    html.set_attribute("lang", &texts.lang)?;
+    html.set_attribute("dir", &texts.dir)?;
+    html.set_class_name("cc-embed-document");
 
-    let root = document.create_element("div")?;
+    let root: HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name(&format!(
         "cc cc-embed cc-theme-{}",
         embeds.config.theme.as_str()
     ));
-    root.set_attribute("lang", &texts.lang)?;
-    root.set_attribute("dir", &texts.dir)?;
+    root.set_attribute("role", "group")?;
+    root.set_attribute("aria-label", &service)?;
+    root.set_attribute("data-testid", TEST_ID)?;
+    // The page's font and theme, which do not inherit into the frame's document (CSSOM writes
+    // are not inline styles under a CSP).
+    root.style()
+        .set_property("font-family", &page.get_property_value("font-family")?)?;
+    for property in THEME {
+        let value = page.get_property_value(property)?;
+        if !value.trim().is_empty() {
+            root.style().set_property(property, value.trim())?;
+        }
+    }
     let heading = document.create_element("p")?;
     heading.set_class_name("cc-embed-title");
     heading.set_text_content(Some(&service));
@@ -154,23 +184,42 @@ fn place(
     listen(&always, move || allow(category.clone()))?;
     actions.append_with_node_2(&once, &always)?;
     root.append_with_node_3(&heading, &text, &actions)?;
-    shadow.append_child(&root)?;
-
+    document
+        .body()
+        .ok_or("the frame's document has no body")?
+        .replace_children_with_node_1(&root);
     frame.set_attribute(COVERED, "")?;
-    // `hidden` loses against a page rule such as `iframe { display: block }`; an important
-    // CSSOM declaration does not, and a strict CSP allows it.
-    frame
-        .unchecked_ref::<HtmlElement>()
-        .style()
-        .set_property_with_priority("display", "none", "important")?;
-    frame
-        .parent_node()
-        .ok_or("a frame without a parent")?
-        .insert_before(&host, Some(frame))?;
     Ok(())
 }
 
-fn button(document: &web_sys::Document, label: &str, test_id: &str) -> Result<Element, JsValue> {
+/// Gives the frame's document the widget's rules, in a stylesheet constructed in the frame's
+/// own realm (a sheet is adopted only by the document whose window constructed it).
+fn adopt_styles(document: &Document, sheet: &CssStyleSheet) -> Result<(), JsValue> {
+    let rules = Reflect::get(sheet, &"cssRules".into())?;
+    let count = Reflect::get(&rules, &"length".into())?
+        .as_f64()
+        .unwrap_or(0.0) as u32;
+    let mut css = String::new();
+    for index in 0..count {
+        let rule = Reflect::get_u32(&rules, index)?;
+        if let Some(text) = Reflect::get(&rule, &"cssText".into())?.as_string() {
+            css.push_str(&text);
+            css.push('\n');
+        }
+    }
+    let window = document.default_view().ok_or("the frame has no window")?;
+    let constructor = Reflect::get(&window, &"CSSStyleSheet".into())?;
+    let own: CssStyleSheet = Reflect::construct(
+        constructor.unchecked_ref::<js_sys::Function>(),
+        &js_sys::Array::new(),
+    )?
+    .unchecked_into();
+    own.replace_sync(&css)?;
+    document.set_adopted_style_sheets(&js_sys::Array::of1(&own));
+    Ok(())
+}
+
+fn button(document: &Document, label: &str, test_id: &str) -> Result<Element, JsValue> {
     let button = document.create_element("button")?;
     button.set_attribute("type", "button")?;
     button.set_attribute("data-testid", test_id)?;

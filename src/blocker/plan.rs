@@ -2,7 +2,7 @@
 //! DOM adapter hands in attribute values, cookie names and storage keys, and applies the result.
 
 use crate::config::Config;
-use crate::model::{pattern, Consent, NECESSARY};
+use crate::model::{pattern, Consent, Millis, NECESSARY};
 use crate::storage::outbox;
 
 /// The condition in a `data-category` attribute.
@@ -118,7 +118,7 @@ pub fn leaks(config: &Config, cookies: &[String], storage: &[String]) -> Erasure
         cookies: cookies
             .iter()
             .filter(|name| {
-                !name.starts_with(OWN_COOKIE_PREFIX)
+                !is_own_cookie(name)
                     && !pattern::matches_any(&config.essential_cookies, name)
                     && !listed(name, |c| &c.cookies)
             })
@@ -145,16 +145,31 @@ pub fn is_reportable_request(initiator: &str, url: &str) -> bool {
     )
 }
 
-/// Address attributes of a held element, each with the attribute it is moved into when the
-/// element is released. The loader holds inserted elements by the reverse move.
-pub const DEFERRED: [(&str, &str); 3] = [
+/// Every address attribute a held element may keep, with the attribute it is moved into when the
+/// element is released ([`deferred_addresses`] says which kinds carry which). The loader holds
+/// inserted elements by the reverse move.
+pub const DEFERRED: [(&str, &str); 6] = [
     ("data-src", "src"),
     ("data-srcset", "srcset"),
     ("data-href", "href"),
+    ("data-poster", "poster"),
+    ("data-srcdoc", "srcdoc"),
+    ("data-data", "data"),
 ];
 
-/// Cookies the widget itself writes; they are never blocked or erased.
-pub const OWN_COOKIE_PREFIX: &str = "canenrich_";
+/// Cookies the widget itself writes (the choice under both its names, and the probe that checks
+/// cookies work); they are never blocked or erased. Exact names only: a page script's
+/// `canenrich_anything` is judged like any other cookie.
+pub const OWN_COOKIES: [&str; 3] = [
+    crate::storage::COOKIE_NAME,
+    crate::storage::HOST_COOKIE_NAME,
+    "canenrich_probe",
+];
+
+/// Whether `name` is one of [`OWN_COOKIES`].
+pub fn is_own_cookie(name: &str) -> bool {
+    OWN_COOKIES.contains(&name)
+}
 
 /// Whether a script may keep the cookie `name` it writes through `document.cookie`: essential
 /// cookies (`essentialCookies` and the `necessary` category's patterns) and the widget's own
@@ -165,10 +180,7 @@ pub fn keeps_cookie(config: &Config, consent: Option<&Consent>, name: &str) -> b
         .categories
         .iter()
         .any(|c| c.is_necessary() && pattern::matches_any(&c.cookies, name));
-    if necessary
-        || name.starts_with(OWN_COOKIE_PREFIX)
-        || pattern::matches_any(&config.essential_cookies, name)
-    {
+    if necessary || is_own_cookie(name) || pattern::matches_any(&config.essential_cookies, name) {
         return true;
     }
     let Some(consent) = consent else {
@@ -184,19 +196,334 @@ pub fn keeps_cookie(config: &Config, consent: Option<&Consent>, name: &str) -> b
     }
 }
 
-/// The cookie name and whether the write deletes it, from a `document.cookie` assignment such as
-/// `name=value; Max-Age=0; Path=/`. Deleting is always allowed: it can only remove data.
-pub fn parse_assignment(assignment: &str) -> (&str, bool) {
+/// A script's `document.cookie` assignment, read the way the browser will read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment<'a> {
+    /// The cookie's name. A pair without `=` is a nameless cookie whose value is the whole pair
+    /// (RFC 6265bis §5.6): its name is `""`, not the text before the first `;`.
+    pub name: &'a str,
+    /// Whether the browser removes the cookie instead of keeping it: its expiry is not after
+    /// `now`.
+    pub deletes: bool,
+}
+
+/// Reads `assignment` (`name=value; Max-Age=0; Path=/`) at `now`. It counts as a deletion only
+/// when its expiry is in the past under both readings browsers use, so that a write cannot pass
+/// as a deletion in any of them:
+///
+/// - RFC 6265bis: the last *valid* `Max-Age` (`-?[0-9]+`) if any, else the last `Expires` that
+///   parses as a cookie date; neither means a session cookie;
+/// - Chromium: the last `Max-Age` attribute whatever its value (an invalid one falls through to
+///   `Expires`; digits that overflow saturate), else the last `Expires` attribute.
+///
+/// Dates are parsed with the cookie-date algorithm (RFC 6265bis §5.4.1), not `Date.parse`: a bare
+/// `expires=1970` is no cookie date (a session cookie), though `Date.parse` reads it as 1970.
+pub fn parse_assignment(assignment: &str, now: Millis) -> Assignment<'_> {
     let mut parts = assignment.split(';');
     let first = parts.next().unwrap_or_default();
-    let name = first.split_once('=').map_or(first, |(n, _)| n).trim();
-    let deletes = parts.any(|attribute| {
-        let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
-        let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
-        (key == "max-age" && value.parse::<i64>().is_ok_and(|age| age <= 0))
-            || (key == "expires" && value.contains("1970"))
-    });
-    (name, deletes)
+    let name = first
+        .split_once('=')
+        .map_or("", |(n, _)| n)
+        .trim_matches(WS);
+    let attributes: Vec<(String, &str)> = parts
+        .filter_map(|attribute| {
+            let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+            let key = key.trim_matches(WS).to_ascii_lowercase();
+            (!key.is_empty()).then(|| (key, value.trim_matches(WS)))
+        })
+        .collect();
+    let values = |key: &str| -> Vec<&str> {
+        attributes
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+            .collect()
+    };
+    let (max_ages, expires) = (values("max-age"), values("expires"));
+    let now = i128::from(now);
+    let past = |expiry: Option<i128>| expiry.is_some_and(|at| at <= now);
+    let spec = max_ages
+        .iter()
+        .rev()
+        .find_map(|value| spec_max_age(value))
+        .map(|seconds| now + seconds * 1000)
+        .or_else(|| expires.iter().rev().find_map(|value| cookie_date(value)));
+    let chromium = match max_ages.last().and_then(|value| chromium_max_age(value)) {
+        Some(seconds) => Some(now + seconds * 1000),
+        None => expires
+            .last()
+            .filter(|value| !value.is_empty())
+            .and_then(|value| cookie_date(value)),
+    };
+    Assignment {
+        name,
+        deletes: past(spec) && past(chromium),
+    }
+}
+
+/// Whitespace a cookie string's parts are trimmed of.
+const WS: &[char] = &[' ', '\t'];
+
+/// RFC 6265bis §5.6.2: a `-` or a digit, then digits only; anything else is ignored.
+fn spec_max_age(value: &str) -> Option<i128> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Clamped: only the sign matters for a deletion, and huge values must not overflow.
+    let magnitude = digits.parse::<i128>().unwrap_or(i128::from(i64::MAX));
+    Some(if value.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    })
+}
+
+/// Chromium's `StringToInt64` as its cookie code uses it: an optional sign and digits; digits
+/// that overflow saturate to the extreme of their sign; anything else is not a Max-Age.
+fn chromium_max_age(value: &str) -> Option<i128> {
+    let (negative, digits) = match value.as_bytes().first() {
+        Some(b'-') => (true, &value[1..]),
+        Some(b'+') => (false, &value[1..]),
+        _ => (false, value),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.parse::<i128>().unwrap_or(i128::from(i64::MAX));
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Milliseconds since the epoch of a cookie date (RFC 6265bis §5.4.1), `None` when it is none.
+fn cookie_date(text: &str) -> Option<i128> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let is_delimiter = |c: char| matches!(c, '\t' | ' '..='/' | ';'..='@' | '['..='`' | '{'..='~');
+    let (mut time, mut day, mut month, mut year) = (None, None, None, None);
+    for token in text.split(is_delimiter).filter(|t| !t.is_empty()) {
+        if time.is_none() {
+            if let Some(found) = hms(token) {
+                time = Some(found);
+                continue;
+            }
+        }
+        if day.is_none() {
+            if let Some(found) = leading_digits(token, 1, 2) {
+                day = Some(found);
+                continue;
+            }
+        }
+        if month.is_none() {
+            let prefix = token.get(..3).map(str::to_ascii_lowercase);
+            if let Some(index) = MONTHS.iter().position(|m| prefix.as_deref() == Some(*m)) {
+                month = Some(index as i128 + 1);
+                continue;
+            }
+        }
+        if year.is_none() {
+            if let Some(found) = leading_digits(token, 2, 4) {
+                year = Some(found);
+            }
+        }
+    }
+    let ((hour, minute, second), day, month, mut year) = (time?, day?, month?, year?);
+    if (70..=99).contains(&year) {
+        year += 1900;
+    } else if (0..=69).contains(&year) {
+        year += 2000;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let valid = year >= 1601
+        && hour <= 23
+        && minute <= 59
+        && second <= 59
+        && day >= 1
+        && usize::try_from(month - 1)
+            .ok()
+            .and_then(|m| month_days.get(m))
+            .is_some_and(|last| day <= *last);
+    if !valid {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(seconds * 1000)
+}
+
+/// `min..=max` digits at the start of `token`, followed by nothing or a non-digit.
+fn leading_digits(token: &str, min: usize, max: usize) -> Option<i128> {
+    let count = token.bytes().take_while(u8::is_ascii_digit).count();
+    (min..=max)
+        .contains(&count)
+        .then(|| token[..count].parse().ok())
+        .flatten()
+}
+
+/// `h:m:s` with one or two digits each, then nothing or a non-digit.
+fn hms(token: &str) -> Option<(i128, i128, i128)> {
+    let mut fields = token.splitn(3, ':');
+    let hour = fields.next()?;
+    let minute = fields.next()?;
+    let second = fields.next()?;
+    let whole =
+        |field: &str| (1..=2).contains(&field.len()) && field.bytes().all(|b| b.is_ascii_digit());
+    if !whole(hour) || !whole(minute) {
+        return None;
+    }
+    Some((
+        hour.parse().ok()?,
+        minute.parse().ok()?,
+        leading_digits(second, 1, 2)?,
+    ))
+}
+
+/// Days from 1970-01-01 to `year-month-day` (proleptic Gregorian; Howard Hinnant's algorithm).
+fn days_from_civil(year: i128, month: i128, day: i128) -> i128 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The addresses a held element of kind `tag` (lower case) waits with: each held attribute and
+/// the attribute it becomes on release. Only these kinds are released; any other element with
+/// `data-src` (an `<a>`, a `<div>`) is left alone. Scripts are revived, not moved.
+pub fn deferred_addresses(tag: &str) -> &'static [(&'static str, &'static str)] {
+    const SRC: (&str, &str) = ("data-src", "src");
+    const SRCSET: (&str, &str) = ("data-srcset", "srcset");
+    match tag {
+        "iframe" => &[SRC, ("data-srcdoc", "srcdoc")],
+        "img" | "source" => &[SRC, SRCSET],
+        "video" => &[SRC, ("data-poster", "poster")],
+        "audio" | "embed" => &[SRC],
+        "object" => &[("data-data", "data")],
+        "link" => &[("data-href", "href")],
+        "script" => &[SRC],
+        _ => &[],
+    }
+}
+
+/// Why a held element must not be released even though its gate is open, or `None` when it
+/// may be. `attribute` reads the element's attributes; `own_nonce` is its `nonce` (the
+/// property: the attribute reads as "" once a CSP hides it) and `page_nonce` the loader tag's.
+///
+/// Gated markup is run by the widget, from trusted code: markup an attacker slipped into the
+/// page (past a sanitizer, or under a CSP that would never have run it) must not gain that
+/// trust. So when the loader tag carries a nonce, a script is released only with that same
+/// nonce; and every held address must be http(s) or relative (`javascript:` in a frame's `src`
+/// runs at once, `data:` and `blob:` smuggle content in).
+pub fn refusal(
+    tag: &str,
+    attribute: impl Fn(&str) -> Option<String>,
+    own_nonce: &str,
+    page_nonce: Option<&str>,
+) -> Option<String> {
+    if tag == "script" {
+        if let Some(page) = page_nonce.filter(|n| !n.is_empty()) {
+            if own_nonce != page {
+                return Some("it does not carry the nonce of the loader's script tag".to_string());
+            }
+        }
+    }
+    for (held, _) in deferred_addresses(tag) {
+        let Some(value) = attribute(held) else {
+            continue;
+        };
+        let safe = match *held {
+            "data-srcset" => is_safe_srcset(&value),
+            // Markup, not an address: gated markup is the site's own code.
+            "data-srcdoc" => true,
+            _ => is_safe_address(&value),
+        };
+        if !safe {
+            return Some(format!(
+                "its {held} is not an http(s) or relative URL: {value:?}"
+            ));
+        }
+    }
+    None
+}
+
+/// Whether `url` is an http(s) URL or a relative one (a path, `?query`, `#fragment` or
+/// `//host/path`), read as the URL parser reads it: leading and trailing spaces and control
+/// characters are ignored, and tabs and newlines anywhere (`java\tscript:` is `javascript:`).
+pub fn is_safe_address(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let scheme_end = cleaned.find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    match scheme_end {
+        Some(end)
+            if end > 0
+                && cleaned[end..].starts_with(':')
+                && cleaned.as_bytes()[0].is_ascii_alphabetic() =>
+        {
+            matches!(
+                cleaned[..end].to_ascii_lowercase().as_str(),
+                "http" | "https"
+            )
+        }
+        // No `scheme:` prefix: a relative URL.
+        _ => true,
+    }
+}
+
+/// Whether every image candidate of a `srcset` value is a safe address ([`is_safe_address`]).
+/// Candidates are split as the HTML `srcset` parser splits them: a URL runs to the next
+/// whitespace (trailing commas end it), and descriptors run to the next comma.
+pub fn is_safe_srcset(srcset: &str) -> bool {
+    let mut rest = srcset;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ',');
+        if rest.is_empty() {
+            return true;
+        }
+        let end = rest
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        let url = &rest[..end];
+        let trimmed = url.trim_end_matches(',');
+        if !is_safe_address(trimmed) {
+            return false;
+        }
+        rest = &rest[end..];
+        if trimmed.len() == url.len() {
+            // Descriptors, up to the comma that ends this candidate (none inside parentheses).
+            let mut depth = 0usize;
+            let stop = rest.char_indices().find(|(_, c)| match c {
+                '(' => {
+                    depth += 1;
+                    false
+                }
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    false
+                }
+                ',' => depth == 0,
+                _ => false,
+            });
+            rest = stop.map_or("", |(at, _)| &rest[at + 1..]);
+        }
+    }
 }
 
 /// Whether erasing on `host` depends on the Public Suffix List: a name with three labels or more
@@ -398,6 +725,7 @@ mod tests {
             "canenrich_session",
             "csrf_token",
             "canenrich_consent",
+            "__Host-canenrich_consent",
             "canenrich_probe",
         ] {
             assert!(keeps_cookie(&config, None, name), "{name}");
@@ -461,23 +789,265 @@ mod tests {
         assert_eq!(found.storage, names(&["cart"]));
     }
 
+    /// 2026-12-02T12:00:00Z, the `now` of the cookie-write tests.
+    const NOW: Millis = 1_796_212_800_000;
+
+    fn reads(assignment: &str) -> (&str, bool) {
+        let read = parse_assignment(assignment, NOW);
+        (read.name, read.deletes)
+    }
+
     #[test]
     fn cookie_assignments_are_read_for_their_name_and_whether_they_delete() {
+        assert_eq!(reads("_ga=GA1.1; path=/; max-age=31536000"), ("_ga", false));
+        assert_eq!(reads(" mk_id = ; Max-Age=0; Path=/"), ("mk_id", true));
         assert_eq!(
-            parse_assignment("_ga=GA1.1; path=/; max-age=31536000"),
+            reads("x=; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            ("x", true)
+        );
+        assert_eq!(reads("x=1; max-age=-5"), ("x", true));
+        assert_eq!(reads("x=1; MAX-AGE=0"), ("x", true));
+        assert_eq!(reads(""), ("", false));
+    }
+
+    #[test]
+    fn a_pair_without_an_equals_sign_is_a_nameless_cookie() {
+        // Browsers store `document.cookie = "canenrich_session"` as a cookie named "" whose value
+        // is canenrich_session: its name must not borrow an essential one.
+        assert_eq!(reads("canenrich_session"), ("", false));
+        assert_eq!(reads("flag; max-age=0"), ("", true));
+        assert!(!keeps_cookie(&Config::builtin(), None, ""));
+    }
+
+    #[test]
+    fn max_age_wins_over_expires_whatever_their_order() {
+        assert_eq!(
+            reads("_ga=1; expires=Thu, 01 Jan 1970 00:00:00 GMT; max-age=31536000"),
             ("_ga", false)
         );
         assert_eq!(
-            parse_assignment(" mk_id = ; Max-Age=0; Path=/"),
-            ("mk_id", true)
+            reads("_ga=1; max-age=31536000; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            ("_ga", false)
         );
         assert_eq!(
-            parse_assignment("x=; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
-            ("x", true)
+            reads("_ga=1; max-age=0; expires=Fri, 01 Jan 2100 00:00:00 GMT"),
+            ("_ga", true)
         );
-        assert_eq!(parse_assignment("x=1; max-age=-5"), ("x", true));
-        assert_eq!(parse_assignment("flag"), ("flag", false));
-        assert_eq!(parse_assignment(""), ("", false));
+    }
+
+    #[test]
+    fn the_last_max_age_wins() {
+        assert_eq!(reads("_ga=1; max-age=0; max-age=3600"), ("_ga", false));
+        assert_eq!(reads("_ga=1; max-age=3600; max-age=0"), ("_ga", true));
+    }
+
+    #[test]
+    fn an_expires_that_is_no_cookie_date_makes_a_session_cookie_not_a_deletion() {
+        for value in [
+            "expires=1970",
+            "expires=0",
+            "expires=yesterday",
+            "expires=1970-01-01",
+            "expires=Thu, 01 Jan 1970",
+            "expires=01 Jan 00:00:00 GMT",
+            "expires=",
+            "expires=Mon, 30 Feb 2020 00:00:00 GMT",
+            "expires=Thu, 01 Jan 1500 00:00:00 GMT",
+            "expires=Thu, 01 Jan 1970 24:00:00 GMT",
+        ] {
+            assert_eq!(reads(&format!("_ga=1; {value}")), ("_ga", false), "{value}");
+        }
+    }
+
+    #[test]
+    fn an_expires_in_the_past_deletes_and_one_in_the_future_does_not() {
+        assert_eq!(
+            reads("_ga=; expires=Tue, 01 Dec 2026 12:00:00 GMT"),
+            ("_ga", true),
+            "yesterday"
+        );
+        assert_eq!(
+            reads("_ga=; expires=Wed, 02 Dec 2026 12:00:00 GMT"),
+            ("_ga", true),
+            "exactly now"
+        );
+        assert_eq!(
+            reads("_ga=1; expires=Thu, 03 Dec 2026 12:00:00 GMT"),
+            ("_ga", false),
+            "tomorrow"
+        );
+        // The cookie-date grammar is loose: any order, two-digit years, other delimiters.
+        assert_eq!(reads("_ga=; expires=1-dec-26 11:59:59"), ("_ga", true));
+        assert_eq!(
+            reads("_ga=; expires=Dec 1 2026 23:00:00 GMT"),
+            ("_ga", true)
+        );
+        assert_eq!(
+            reads("_ga=1; expires=3 december 2026 00:00:00"),
+            ("_ga", false)
+        );
+        // The last Expires that parses is the one that counts.
+        assert_eq!(
+            reads("_ga=1; expires=Thu, 01 Jan 1970 00:00:00 GMT; expires=Fri, 01 Jan 2100 00:00:00 GMT"),
+            ("_ga", false)
+        );
+    }
+
+    #[test]
+    fn where_browsers_disagree_the_write_is_not_taken_for_a_deletion() {
+        // RFC 6265bis ignores the invalid last Max-Age and deletes; Chromium falls through to
+        // (no) Expires and keeps a session cookie.
+        assert_eq!(reads("_ga=1; max-age=0; max-age=soon"), ("_ga", false));
+        // Chromium reads +0 as 0; the RFC ignores it.
+        assert_eq!(reads("_ga=1; max-age=+0"), ("_ga", false));
+        // Both ignore an unparseable Max-Age and use Expires.
+        assert_eq!(
+            reads("_ga=; max-age=soon; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            ("_ga", true)
+        );
+        // Huge values saturate instead of overflowing.
+        assert_eq!(
+            reads("_ga=1; max-age=99999999999999999999999"),
+            ("_ga", false)
+        );
+        assert_eq!(
+            reads("_ga=1; max-age=-99999999999999999999999"),
+            ("_ga", true)
+        );
+    }
+
+    #[test]
+    fn cookie_dates_match_the_calendar() {
+        assert_eq!(cookie_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            cookie_date("Wed, 02 Dec 2026 12:00:00 GMT"),
+            Some(i128::from(NOW))
+        );
+        assert_eq!(cookie_date("29 Feb 2024 00:00:01"), Some(1_709_164_801_000));
+        assert_eq!(cookie_date("29 Feb 2023 00:00:01"), None);
+        assert_eq!(
+            cookie_date("31 Dec 1601 00:00:00").map(|ms| ms < 0),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn only_the_widgets_exact_cookie_names_are_its_own() {
+        let config = Config::builtin();
+        for name in [
+            "canenrich_consent",
+            "__Host-canenrich_consent",
+            "canenrich_probe",
+        ] {
+            assert!(keeps_cookie(&config, None, name), "{name}");
+        }
+        for name in ["canenrich_tracker", "canenrich_", "canenrich_consent2"] {
+            assert!(!keeps_cookie(&config, None, name), "{name}");
+        }
+        let found = leaks(
+            &config,
+            &names(&["canenrich_tracker", "canenrich_probe"]),
+            &[],
+        );
+        assert_eq!(found.cookies, names(&["canenrich_tracker"]));
+    }
+
+    #[test]
+    fn held_addresses_must_be_http_or_relative() {
+        for url in [
+            "https://video.example/embed/1",
+            "HTTP://x.example/a.gif",
+            "/demo/pixel.gif?tag=img",
+            "pixel.gif",
+            "./a:b.gif",
+            "//cdn.example/a.js",
+            "?q=1",
+            "#top",
+            "",
+            "1abc:def",
+        ] {
+            assert!(is_safe_address(url), "{url:?}");
+        }
+        for url in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "blob:https://site.example/1",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "c:\\evil",
+        ] {
+            assert!(!is_safe_address(url), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn every_srcset_candidate_must_be_a_safe_address() {
+        assert!(is_safe_srcset("/a.png 1x, /b.png 2x"));
+        assert!(is_safe_srcset("/a.png,/b.png 2x"));
+        assert!(is_safe_srcset(
+            "https://x.example/a,b.png 100w, /c.png 200w"
+        ));
+        assert!(is_safe_srcset(""));
+        assert!(!is_safe_srcset("/a.png 1x, javascript:alert(1) 2x"));
+        assert!(!is_safe_srcset("data:image/gif;base64,R0lG 1x"));
+        assert!(!is_safe_srcset("/a.png (x, y), data:x"));
+    }
+
+    #[test]
+    fn only_the_listed_element_kinds_are_released() {
+        for tag in [
+            "script", "iframe", "img", "source", "link", "video", "audio", "embed", "object",
+        ] {
+            assert!(!deferred_addresses(tag).is_empty(), "{tag}");
+        }
+        for tag in ["a", "div", "form", "base", "meta", "input", "svg"] {
+            assert!(deferred_addresses(tag).is_empty(), "{tag}");
+        }
+        assert_eq!(deferred_addresses("link"), [("data-href", "href")]);
+    }
+
+    fn attributes<'a>(list: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            list.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn under_a_loader_nonce_only_scripts_with_that_nonce_are_released() {
+        let none: [(&str, &str); 0] = [];
+        assert!(refusal("script", attributes(&none), "", None).is_none());
+        assert!(refusal("script", attributes(&none), "n0nce", Some("n0nce")).is_none());
+        assert!(refusal("script", attributes(&none), "", Some("n0nce")).is_some());
+        assert!(refusal("script", attributes(&none), "other", Some("n0nce")).is_some());
+        // An empty nonce on the loader is no nonce.
+        assert!(refusal("script", attributes(&none), "", Some("")).is_none());
+        // Frames and images do not run code: the nonce rule is for scripts.
+        let frame = [("data-src", "/demo/embed/video.html")];
+        assert!(refusal("iframe", attributes(&frame), "", Some("n0nce")).is_none());
+    }
+
+    #[test]
+    fn an_unsafe_held_address_refuses_the_whole_element() {
+        let frame = [("data-src", "javascript:parent.pwned=1")];
+        assert!(refusal("iframe", attributes(&frame), "", None)
+            .is_some_and(|why| why.contains("data-src")));
+        let link = [("data-href", "data:text/css,body{}")];
+        assert!(refusal("link", attributes(&link), "", None).is_some());
+        let video = [("data-src", "/v.mp4"), ("data-poster", "javascript:x")];
+        assert!(refusal("video", attributes(&video), "", None).is_some());
+        let image = [
+            ("data-srcset", "/a.png 1x, /b.png 2x"),
+            ("data-src", "/a.png"),
+        ];
+        assert!(refusal("img", attributes(&image), "", None).is_none());
+        let script = [("data-src", "data:text/javascript,alert(1)")];
+        assert!(refusal("script", attributes(&script), "", None).is_some());
     }
 
     /// The Public Suffix List the widget ships (`dist/public_suffix_list.dat` is made from it).

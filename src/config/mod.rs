@@ -262,6 +262,38 @@ pub struct ConfigError {
 /// The longest `expiryDays` and `refusalExpiryDays` a config may set (about ten years).
 pub const MAX_EXPIRY_DAYS: u32 = 3650;
 
+pub use crate::page::INLINE_CONFIG_ID;
+
+/// Which inline config the page offers, from every element carrying [`INLINE_CONFIG_ID`] as
+/// `(tag name, type attribute, text)`: the text of the one `<script type="application/json">`,
+/// `None` when there is no such element. Any other element with the id (a `<div>` in user
+/// content, say) is never read; more than one element with the id is an invalid config, since
+/// which one the site meant cannot be told (and one of them may be an attacker's).
+///
+/// # Errors
+///
+/// More than one element carries the id.
+pub fn inline_config(
+    found: &[(String, Option<String>, String)],
+) -> Result<Option<&str>, ConfigError> {
+    match found {
+        [] => Ok(None),
+        [(tag, kind, text)] => Ok((tag.eq_ignore_ascii_case("script")
+            && kind
+                .as_deref()
+                .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/json")))
+        .then_some(text.as_str())),
+        more => Err(ConfigError {
+            source_name: "inline config".into(),
+            path: ".".into(),
+            message: format!(
+                "{} elements carry id=\"{INLINE_CONFIG_ID}\"; only one <script type=\"application/json\"> may",
+                more.len()
+            ),
+        }),
+    }
+}
+
 /// Order in which the built-in categories are shown.
 const BUILTIN_ORDER: [&str; 4] = [NECESSARY, "personalization", "analytics", "marketing"];
 
@@ -1023,5 +1055,39 @@ mod tests {
             let err = parse(json).expect_err(json);
             assert_eq!(err.path, path, "{json}: {}", err.message);
         }
+    }
+
+    fn element(tag: &str, kind: Option<&str>, text: &str) -> (String, Option<String>, String) {
+        (tag.into(), kind.map(str::to_string), text.into())
+    }
+
+    #[test]
+    fn only_a_json_script_is_read_as_inline_config() {
+        let json = [element("SCRIPT", Some(" Application/JSON "), "{}")];
+        assert_eq!(inline_config(&json).expect("one"), Some("{}"));
+        for other in [
+            element("DIV", None, "{}"),
+            element("SCRIPT", None, "{}"),
+            element("SCRIPT", Some("text/javascript"), "{}"),
+            element("TEMPLATE", Some("application/json"), "{}"),
+        ] {
+            assert_eq!(
+                inline_config(std::slice::from_ref(&other)).expect("one"),
+                None,
+                "{other:?}"
+            );
+        }
+        assert_eq!(inline_config(&[]).expect("none"), None);
+    }
+
+    #[test]
+    fn two_elements_with_the_inline_config_id_are_an_invalid_config() {
+        let found = [
+            element("SCRIPT", Some("application/json"), "{}"),
+            element("DIV", None, "{\"testOverrides\":true}"),
+        ];
+        let err = inline_config(&found).expect_err("ambiguous");
+        assert_eq!(err.source_name, "inline config");
+        assert!(err.message.contains("2 elements"), "{}", err.message);
     }
 }

@@ -22,6 +22,9 @@ pub enum Decision {
         /// Services (by [`service_key`]) switched off inside accepted categories.
         refused_services: BTreeSet<String>,
     },
+    /// A decision a test override forces: recorded exactly as asked (the Global Privacy Control
+    /// signal does not shape it) with [`Method::Test`], since no visitor made it.
+    Forced(Box<Decision>),
 }
 
 /// What the visitor was offered: the notice a decision answers.
@@ -54,6 +57,17 @@ impl Decision {
     pub fn record(self, notice: &Notice<'_>, occasion: Occasion) -> Consent {
         let offered = || notice.categories.iter().map(|(name, _)| *name);
         let (accepted, method, refused_services) = match self {
+            Decision::Forced(decision) => {
+                let mut consent = decision.record(
+                    notice,
+                    Occasion {
+                        gpc: false,
+                        ..occasion
+                    },
+                );
+                consent.method = Method::Test;
+                return consent;
+            }
             Decision::AcceptAll if occasion.gpc => (
                 set_of(
                     offered()
@@ -94,12 +108,13 @@ impl Decision {
     }
 
     /// The decision a test override asks for: `accept-all`, `reject-all`, or a comma-separated
-    /// list of categories out of `offered` (unknown names make the whole override unreadable).
+    /// list of categories out of `offered` (unknown names make the whole override unreadable),
+    /// [`Decision::Forced`].
     pub fn from_override<'a>(
         value: &str,
         offered: impl IntoIterator<Item = &'a str>,
     ) -> Option<Decision> {
-        match value.trim() {
+        let forced = match value.trim() {
             "accept-all" => Some(Decision::AcceptAll),
             "reject-all" => Some(Decision::RejectAll),
             "" => None,
@@ -114,7 +129,8 @@ impl Decision {
                         refused_services: BTreeSet::new(),
                     })
             }
-        }
+        };
+        forced.map(|decision| Decision::Forced(Box::new(decision)))
     }
 }
 
@@ -234,19 +250,37 @@ mod tests {
     }
 
     #[test]
+    fn a_forced_decision_is_recorded_as_asked_with_the_test_method() {
+        let forced = |decision| Decision::Forced(Box::new(decision));
+        let all = forced(Decision::AcceptAll).record(&notice(), at(true));
+        assert_eq!(all.method, Method::Test);
+        assert!(
+            all.rejected.is_empty(),
+            "the signal does not shape a forced choice"
+        );
+        let none = forced(Decision::RejectAll).record(&notice(), at(false));
+        assert_eq!(none.method, Method::Test);
+        assert_eq!(none.accepted, set(&[NECESSARY]));
+        assert!(!none.method.has_receipt());
+    }
+
+    #[test]
     fn test_overrides_name_a_whole_decision() {
         let offered = ["necessary", "analytics", "marketing"];
         assert_eq!(
             Decision::from_override("accept-all", offered),
-            Some(Decision::AcceptAll)
+            Some(Decision::Forced(Box::new(Decision::AcceptAll)))
         );
         assert_eq!(
             Decision::from_override(" reject-all ", offered),
-            Some(Decision::RejectAll)
+            Some(Decision::Forced(Box::new(Decision::RejectAll)))
         );
         assert_eq!(
             Decision::from_override("analytics, marketing", offered),
-            Some(save(&["analytics", "marketing"], &[]))
+            Some(Decision::Forced(Box::new(save(
+                &["analytics", "marketing"],
+                &[]
+            ))))
         );
         assert_eq!(Decision::from_override("analytics,video", offered), None);
         assert_eq!(Decision::from_override("", offered), None);

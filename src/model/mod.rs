@@ -38,7 +38,7 @@ pub type Millis = u64;
 pub const NECESSARY: &str = "necessary";
 
 /// How a choice was made, as stored in the record and reported to the site (the same names in
-/// receipts: `accept_all`, `reject_all`, `custom`, `gpc`).
+/// receipts: `accept_all`, `reject_all`, `custom`, `gpc`; a `test` choice is never posted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -50,15 +50,19 @@ pub enum Method {
     Custom,
     /// Refusals applied because the browser sent the Global Privacy Control signal.
     Gpc,
+    /// Forced by a test override (`?canenrich-test=`, the `canenrich_test` cookie): no visitor
+    /// chose it, so it is never posted as a proof-of-consent receipt.
+    Test,
 }
 
 impl Method {
     /// Every method, in declaration order.
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 5] = [
         Method::AcceptAll,
         Method::RejectAll,
         Method::Custom,
         Method::Gpc,
+        Method::Test,
     ];
 
     /// The name used in the stored cookie, the JS API and receipts.
@@ -68,7 +72,14 @@ impl Method {
             Method::RejectAll => "reject_all",
             Method::Custom => "custom",
             Method::Gpc => "gpc",
+            Method::Test => "test",
         }
+    }
+
+    /// Whether a choice made this way is a visitor's and may be posted as a receipt (a test
+    /// override's is not: it would be a forged proof of consent).
+    pub fn has_receipt(self) -> bool {
+        self != Method::Test
     }
 
     /// The method named `name`, if it is one of ours.
@@ -188,6 +199,17 @@ impl Consent {
     /// Whether the visitor accepted `category` (`necessary` always is).
     pub fn accepts(&self, category: &str) -> bool {
         category == NECESSARY || self.accepted.contains(category)
+    }
+
+    /// Whether every category the record names, accepted or refused, is one of `offered`
+    /// (`necessary` always is). A record naming any other category — hand-made, or made before
+    /// the config removed it — is no choice: acting on the rest would guess what the visitor saw.
+    pub fn names_only<'a>(&self, offered: impl IntoIterator<Item = &'a str>) -> bool {
+        let offered = set_of(offered);
+        self.accepted
+            .iter()
+            .chain(&self.rejected)
+            .all(|name| name == NECESSARY || offered.contains(name.as_str()))
     }
 
     /// Same revision, not from the future and not older than `max_age`. An outdated record is
@@ -353,6 +375,30 @@ mod tests {
     }
 
     #[test]
+    fn a_record_naming_a_category_that_is_not_offered_names_more_than_the_config() {
+        let ghost = Consent::new(
+            "id".into(),
+            1,
+            1_000,
+            ["necessary", "analytics", "ghost"],
+            &set(&["ghost"]),
+            Method::Custom,
+        );
+        assert!(!ghost.names_only(["necessary", "analytics", "marketing"]));
+        let refused_ghost = Consent::new(
+            "id".into(),
+            1,
+            1_000,
+            ["necessary", "analytics", "ghost"],
+            &set(&["analytics"]),
+            Method::Custom,
+        );
+        assert!(!refused_ghost.names_only(["necessary", "analytics"]));
+        assert!(record(&["analytics"]).names_only(["necessary", "analytics", "marketing"]));
+        assert!(record(&["analytics"]).names_only(["analytics", "marketing", "video"]));
+    }
+
+    #[test]
     fn a_choice_dated_far_in_the_future_is_not_trusted() {
         let mut consent = record(&["analytics"]);
         consent.timestamp = days(400);
@@ -511,9 +557,15 @@ mod tests {
             Method::RejectAll,
             Method::Custom,
             Method::Gpc,
+            Method::Test,
         ] {
             assert_eq!(Method::parse(method.as_str()), Some(method));
         }
+        assert!(
+            !Method::Test.has_receipt(),
+            "a forced choice is no proof of consent"
+        );
+        assert!(Method::Custom.has_receipt());
         assert_eq!(Method::parse("yes"), None);
     }
 }

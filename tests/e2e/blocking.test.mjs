@@ -150,26 +150,34 @@ test('when the widget cannot load, nothing optional runs and the visitor can try
 
 test('a blocked video shows a placeholder that can load it once or always allow it', { timeout: TEST_TIMEOUT_MS }, async () => {
   const page = await site.openPage('/');
-  const placeholder = page.getByRole('group', { name: 'CanEnrich Video' });
+  // The placeholder is drawn inside the held frame's own empty document, so the frame keeps its box.
+  const frame = page.frameLocator('iframe[title="CanEnrich product video"]');
+  const placeholder = frame.getByRole('group', { name: 'CanEnrich Video' });
   await placeholder.waitFor();
   await placeholder.getByText(/blocked until you allow Marketing and partners cookies/).waitFor();
-  assert.equal(await page.locator('iframe[data-category="marketing"]').isVisible(), false);
+  const video = page.locator('iframe[data-category="marketing"]');
+  assert.equal(await video.getAttribute('src'), null, 'the frame has no address yet');
+  assert.deepEqual(site.requested('/demo/embed/video.html'), []);
 
   await placeholder.getByRole('button', { name: 'Load once' }).click();
   await site.waitForRequest('/demo/embed/video.html');
-  assert.equal(await page.getByTestId('embed-placeholder').count(), 0);
-  assert.equal(await page.locator('iframe[data-category="marketing"]').isVisible(), true);
+  assert.match((await video.getAttribute('src')) ?? '', /\/demo\/embed\/video\.html$/);
+  assert.equal(await frame.getByTestId('embed-placeholder').count(), 0, 'the placeholder is gone');
   assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null, 'loading once records no choice');
   assert.equal(await page.evaluate(() => window.canenrichDemo ?? null), null, 'nothing else ran');
 
   await page.reload();
   await site.widgetReady(page);
-  await page.getByRole('group', { name: 'CanEnrich Video' }).getByRole('button', { name: 'Always allow' }).click();
+  await page
+    .frameLocator('iframe[title="CanEnrich product video"]')
+    .getByRole('group', { name: 'CanEnrich Video' })
+    .getByRole('button', { name: 'Always allow' })
+    .click();
   await page.waitForFunction(() => window.canenrichDemo?.marketing === 1);
   const consent = await page.evaluate(() => window.CanEnrichConsent.getConsent());
   assert.ok(consent.categories.includes('marketing'));
   assert.ok(!consent.categories.includes('analytics'), 'only the embed\'s category was allowed');
-  assert.equal(await page.getByTestId('embed-placeholder').count(), 0);
+  assert.match((await video.getAttribute('src')) ?? '', /\/demo\/embed\/video\.html$/);
   await site.assertNoPageErrors();
 });
 

@@ -61,3 +61,25 @@ export async function servePagesInChinese(site) {
     (html) => html.replace('<html lang="en"', '<html lang="zh-CN"'),
   );
 }
+
+/** FNV-1a, 32 bits, over the UTF-8 bytes of `text`, as 8 lower-case hex digits (the cookie's checksum). */
+export function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+/** A well-formed v1 consent cookie value (README "Stored choice") with a correct checksum. */
+export function consentValue({
+  id = '531d29e8-b51d-42e5-ad79-26986ba6cb48',
+  revision = 1,
+  timestamp = Date.now(),
+  method = 'accept_all',
+  accepted = ['analytics', 'marketing', 'necessary', 'personalization'],
+  rejected = [],
+} = {}) {
+  const body = ['v1', id, revision, timestamp, method, accepted.join(':'), rejected.join(':')].join('.');
+  return `${body}.${fnv1a(body)}`;
+}

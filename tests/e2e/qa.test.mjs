@@ -88,10 +88,25 @@ test('with testOverrides, ?canenrich-test=reject-all records the refusal and sho
   assert.equal(state.bannerOpen, false, `no banner: ${JSON.stringify(state)}`);
   assert.equal(await banner(page).isVisible(), false, 'the banner is not on screen');
   const consent = await getConsent(page);
-  assert.equal(consent?.method, 'reject_all', `recorded: ${JSON.stringify(consent)}`);
+  assert.equal(consent?.method, 'test', `recorded: ${JSON.stringify(consent)}`);
+  assert.deepEqual(consent.categories, ['necessary'], JSON.stringify(consent));
   assert.ok(consent.rejected.includes('analytics') && consent.rejected.includes('marketing'), JSON.stringify(consent));
   assert.ok(await site.cookie('canenrich_consent'), 'the choice is stored like a click');
   assert.equal(await demoState(page), null, 'nothing gated ran');
+  await site.assertNoPageErrors();
+});
+
+test('a choice forced by a test override is no proof of consent: no receipt is posted for it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await rewriteConfig({ testOverrides: true });
+  const page = await site.openPage('/?canenrich-test=accept-all');
+  assert.equal((await getConsent(page))?.method, 'test');
+  await page.getByTestId('ran-marketing').waitFor();
+  await page.waitForTimeout(1_000);
+  assert.deepEqual(site.requested('/api/consent'), [], 'a receipt was posted for a forced choice');
+
+  // The visitor's own choice afterwards is a real one and gets its receipt.
+  await page.evaluate(() => window.CanEnrichConsent.rejectAll());
+  await site.waitForRequest('/api/consent');
   await site.assertNoPageErrors();
 });
 
@@ -102,7 +117,7 @@ test('with testOverrides, ?canenrich-test=analytics runs only the analytics tag'
   await site.waitForRequest('/demo/pixel.gif?tag=analytics');
   assert.equal((await getState(page)).bannerOpen, false, 'no banner');
   const consent = await getConsent(page);
-  assert.equal(consent?.method, 'custom', `recorded: ${JSON.stringify(consent)}`);
+  assert.equal(consent?.method, 'test', `recorded: ${JSON.stringify(consent)}`);
   assert.ok(consent.categories.includes('analytics'), `accepted: ${consent.categories}`);
   assert.ok(consent.rejected.includes('marketing'), `rejected: ${consent.rejected}`);
   assert.deepEqual((await demoState(page)).order, ['analytics'], 'only the analytics tag ran');
@@ -119,7 +134,8 @@ test('with testOverrides, the canenrich_test cookie forces the choice too', { ti
   const page = await site.openPage('/');
   assert.equal((await getState(page)).bannerOpen, false, 'no banner');
   const consent = await getConsent(page);
-  assert.equal(consent?.method, 'accept_all', `recorded: ${JSON.stringify(consent)}`);
+  assert.equal(consent?.method, 'test', `recorded: ${JSON.stringify(consent)}`);
+  assert.deepEqual(consent.rejected, [], 'everything accepted');
   await eventually('every gated element to be released', async () => (await getState(page)).held === 0);
   await page.getByTestId('ran-marketing').waitFor();
   await site.assertNoPageErrors();

@@ -81,3 +81,47 @@ if (typeof attachShadow === 'function') {
     return root;
   };
 }
+
+// Addresses set later on an element that still waits for consent (`frame.src = …`,
+// `setAttribute('srcdoc', …)`, `video.poster = …`) go to its held attribute instead, so a script
+// cannot load a held element behind the widget's back. The widget marks what it releases
+// (`data-canenrich-released`: "Load once" releases an element whose category is still refused).
+var HELD_AS = {};
+ADDRESSES.forEach(function (pair) { HELD_AS[pair[0]] = pair[1]; });
+function waiting(el) {
+  return el.hasAttribute('data-category') && !el.hasAttribute('data-canenrich-released') &&
+    !(engine && engine.allows(el.getAttribute('data-category'), el.getAttribute('data-service') || undefined));
+}
+var setAttribute = Element.prototype.setAttribute;
+Element.prototype.setAttribute = function (name, value) {
+  var held = HELD_AS[String(name).toLowerCase()];
+  if (held && waiting(this)) return setAttribute.call(this, held, value);
+  return setAttribute.apply(this, arguments);
+};
+var setAttributeNS = Element.prototype.setAttributeNS;
+Element.prototype.setAttributeNS = function (namespace, name, value) {
+  var held = !namespace && HELD_AS[String(name).toLowerCase()];
+  if (held && waiting(this)) return setAttribute.call(this, held, value);
+  return setAttributeNS.apply(this, arguments);
+};
+[
+  ['HTMLIFrameElement', ['src', 'srcdoc']], ['HTMLImageElement', ['src', 'srcset']],
+  ['HTMLSourceElement', ['src', 'srcset']], ['HTMLMediaElement', ['src']],
+  ['HTMLVideoElement', ['poster']], ['HTMLEmbedElement', ['src']], ['HTMLObjectElement', ['data']],
+  ['HTMLLinkElement', ['href']], ['HTMLScriptElement', ['src']]
+].forEach(function (entry) {
+  var proto = w[entry[0]] && w[entry[0]].prototype;
+  entry[1].forEach(function (name) {
+    var own = proto && Object.getOwnPropertyDescriptor(proto, name);
+    if (!own || !own.set || !own.configurable) return;
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      enumerable: own.enumerable,
+      get: own.get,
+      set: function (value) {
+        if (waiting(this)) setAttribute.call(this, HELD_AS[name], value);
+        else own.set.call(this, value);
+      }
+    });
+  });
+});

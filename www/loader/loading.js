@@ -20,6 +20,8 @@ var attributes = {};
   if (value) attributes[name] = value;
 });
 if (tag && tag.hasAttribute('data-debug')) attributes.debug = 'true';
+// Test overrides come from the loader tag or the data-config file, never from markup in the page.
+if (tag && tag.hasAttribute('data-test-overrides')) attributes.testOverrides = 'true';
 
 // The config and stylesheet of the current attempt, fetched while the WebAssembly compiles.
 var inputs = null;
@@ -60,6 +62,10 @@ function boot(flavour, suffix, extra) {
       css: loaded[1][1],
       upgrade: upgrade,
       shadowRoots: roots,
+      // Under a nonce-based CSP, only held scripts carrying the loader's own nonce are released.
+      nonce: (tag && tag.nonce) || undefined,
+      // The browser's own document.cookie setter: the widget's writes must not meet the guard.
+      cookieSetter: cookie && cookie.set,
       // Fetched only when something must be erased on a host with parent domains.
       suffixList: function () { return fetchText(base + FILES.suffixList); }
     };
@@ -71,10 +77,7 @@ function boot(flavour, suffix, extra) {
       // answers from now on, and `ready` waits for it.
       if (glue === retired) return current;
       active = glue;
-      queued.forEach(function (value) {
-        if (glue.keepsCookie(value)) cookie.set.call(d, value);
-      });
-      queued = [];
+      flushCookies(glue);
       return glue;
     });
   });

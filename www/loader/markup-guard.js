@@ -65,3 +65,15 @@ Element.prototype.insertAdjacentHTML = function (position, html) {
     return original.apply(this, args);
   };
 });
+
+// Range.createContextualFragment parses markup whose scripts run when inserted (unlike
+// innerHTML's): what it returns is held at once, whatever route then inserts it.
+var ranges = w.Range && w.Range.prototype;
+var createContextualFragment = ranges && ranges.createContextualFragment;
+if (createContextualFragment) {
+  ranges.createContextualFragment = function () {
+    var fragment = createContextualFragment.apply(this, arguments);
+    hold(fragment);
+    return fragment;
+  };
+}

@@ -5,15 +5,19 @@
 // (revision, expiry), fed with the same config sources. Should the WebAssembly still disagree
 // (a config the loader could not see), the core hands over to the full build through `upgrade`.
 
-// The value of the consent cookie, read past the cookie guard ('' when there is none).
+// The value of the consent cookie (under either of its names), read past the cookie guard: ''
+// when there is none, and when there is more than one, since a second copy may be planted (the
+// widget then erases them all and asks again).
 function storedValue() {
   var jar = String(cookie && cookie.get ? cookie.get.call(d) : d.cookie);
   var pairs = jar.split(';');
+  var found = [];
   for (var i = 0; i < pairs.length; i++) {
     var at = pairs[i].indexOf('=');
-    if (at > 0 && pairs[i].slice(0, at).trim() === COOKIE_NAME) return pairs[i].slice(at + 1).trim();
+    var name = at > 0 ? pairs[i].slice(0, at).trim() : '';
+    if (name === COOKIE_NAME || name === HOST_COOKIE_NAME) found.push(pairs[i].slice(at + 1).trim());
   }
-  return '';
+  return found.length === 1 ? found[0] : '';
 }
 
 var CATEGORY = /^[a-z][a-z0-9_-]{0,63}$/;

@@ -111,7 +111,7 @@ export interface ConsentConfig {
   showReopenButton?: boolean | null;
   /** Where a proof-of-consent receipt is posted after every choice (kept in an outbox and retried until acknowledged): an `http(s)` URL or a path on this site. */
   receiptEndpoint?: string | null;
-  /** Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie. Never enable it in production. */
+  /** Allow test suites to force a choice with `?canenrich-test=` or the `canenrich_test` cookie (recorded with method `test`). Honoured from the `data-config` file, not from an inline config. Never enable it in production. */
   testOverrides?: boolean | null;
   /** Log every held and released element, erased or surviving data and pre-consent leaks. */
   debug?: boolean | null;
@@ -129,8 +129,8 @@ export interface ConsentConfig {
   consentMode?: { [type in ConsentModeType]?: string[] } | null;
 }
 
-/** How a choice was made. */
-export type ConsentMethod = 'accept_all' | 'reject_all' | 'custom' | 'gpc';
+/** How a choice was made (`test`: forced by a test override; never posted as a receipt). */
+export type ConsentMethod = 'accept_all' | 'reject_all' | 'custom' | 'gpc' | 'test';
 
 /** The visitor's choice, as `getConsent()` returns it and the events carry it. */
 export interface ConsentRecord {

@@ -11,7 +11,7 @@ use canenrich_consent::blocker::plan::DEFERRED;
 use canenrich_consent::config::{Config, MAX_EXPIRY_DAYS};
 use canenrich_consent::model::{codec, Method, CLOCK_SKEW, CONSENT_MODE, NECESSARY};
 use canenrich_consent::page::{HOST_ID, INLINE_CONFIG_ID};
-use canenrich_consent::storage::COOKIE_NAME;
+use canenrich_consent::storage::{COOKIE_NAME, HOST_COOKIE_NAME};
 use serde_json::{json, Value};
 
 use crate::dist;
@@ -72,6 +72,11 @@ pub fn facts() -> Vec<(&'static str, Value, &'static str)> {
             "COOKIE_NAME",
             json!(COOKIE_NAME),
             "the cookie holding the stored choice (storage::COOKIE_NAME)",
+        ),
+        (
+            "HOST_COOKIE_NAME",
+            json!(HOST_COOKIE_NAME),
+            "its name on https (storage::HOST_COOKIE_NAME)",
         ),
         (
             "HOST_ID",
