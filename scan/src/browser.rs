@@ -452,12 +452,14 @@ impl Chromium {
                 }
                 let at_ms = log.start.map_or(0, millis_since);
                 let mut initiator = event.initiator.r#type.as_ref().to_string();
-                let initiator_url =
-                    event.initiator.url.clone().or_else(|| {
-                        event.initiator.stack.as_ref().and_then(|stack| {
-                            stack.call_frames.first().map(|frame| frame.url.clone())
-                        })
-                    });
+                // The script on top of the stack says more than the document that loaded it.
+                let initiator_url = event
+                    .initiator
+                    .stack
+                    .as_ref()
+                    .and_then(|stack| stack.call_frames.first().map(|frame| frame.url.clone()))
+                    .filter(|u| !u.is_empty())
+                    .or_else(|| event.initiator.url.clone());
                 if let Some(from) = initiator_url.filter(|u| !u.is_empty()) {
                     initiator = format!("{initiator} {}", strip_query(&from));
                 }

@@ -6,6 +6,9 @@ use url::Url;
 /// The token robots.txt groups are matched against.
 pub const USER_AGENT_TOKEN: &str = "canenrich-scan";
 
+/// One robots.txt group: its user agents (lower case) and its `(allow, path pattern)` rules.
+type Group = (Vec<String>, Vec<(bool, String)>);
+
 /// The `Allow` / `Disallow` rules of robots.txt that apply to this scanner: its own group when
 /// one names it, else the `*` group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,7 +21,7 @@ impl Robots {
     /// Reads robots.txt. Unknown lines are ignored, as crawlers do.
     pub fn parse(text: &str) -> Robots {
         // Groups: consecutive user-agent lines followed by rules.
-        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut in_agents = false;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or_default().trim();

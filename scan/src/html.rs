@@ -9,6 +9,21 @@ use crate::judge::{Finding, FindingKind, Subject};
 use crate::record::{Phase, PhaseRecord};
 use crate::report::{human_ms, survival, PageReport, Report};
 
+/// Escapes `text`, then shows its `backticked` spans (names in explanations) as code.
+fn with_code(text: &str) -> String {
+    escape(text)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Escapes text for HTML content and quoted attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -129,7 +144,7 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
     out.push_str("<table><thead><tr><th>kind</th><th>what</th><th>page</th><th>when</th><th>category</th><th>details</th></tr></thead><tbody>\n");
     for finding in findings {
         let phases: Vec<&str> = finding.phases.iter().map(|p| p.label()).collect();
-        let mut details = escape(&finding.explanation);
+        let mut details = with_code(&finding.explanation);
         if let Some(survival) = survival(finding) {
             let _ = write!(details, "; {}", escape(&survival));
         }
@@ -138,7 +153,7 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
             "<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             kind_class(finding.kind),
             finding.kind.label(),
-            escape(&finding.subject.describe()),
+            with_code(&finding.subject.describe()),
             escape(&finding.page),
             phases.join(", "),
             escape(finding.category.as_deref().unwrap_or("–")),
@@ -146,6 +161,15 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
         );
     }
     out.push_str("</tbody></table></section>\n");
+}
+
+/// The colour class of a count: only counts above zero are coloured.
+fn flag(count: usize, class: &'static str) -> &'static str {
+    if count > 0 {
+        class
+    } else {
+        ""
+    }
 }
 
 fn pages_table(out: &mut String, report: &Report) {
@@ -172,12 +196,15 @@ fn pages_table(out: &mut String, report: &Report) {
         }
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n leak\">{}</td><td class=\"n unlisted\">{}</td><td class=\"n dead\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td>{}</td></tr>",
             escape(&page.record.url),
             cookies.join(" / "),
             requests.join(" / "),
+            flag(page.counts.leaks, " leak"),
             page.counts.leaks,
+            flag(page.counts.unlisted, " unlisted"),
             page.counts.unlisted,
+            flag(page.counts.dead_tags, " dead"),
             page.counts.dead_tags,
             config
         );
@@ -202,9 +229,11 @@ fn timeline(out: &mut String, page: &PageReport, findings: &[Finding]) {
     let rows: Vec<(String, String)> = rows.into_keys().collect();
     let width = LABEL + 3.0 * (PANEL + GAP);
     let height = TOP + ROW * rows.len() as f64 + 24.0;
-    let colour = |name: &str, domain: &str| {
+    // A finding colours the cookie only in the phases it was found in.
+    let colour = |name: &str, domain: &str, phase: Phase| {
         let kind = findings.iter().find(|f| {
             f.page == page.record.url
+                && f.phases.contains(&phase)
                 && matches!(&f.subject, Subject::Cookie { name: n, domain: d } if n == name && d == domain)
         });
         match kind.map(|f| f.kind) {
@@ -213,9 +242,9 @@ fn timeline(out: &mut String, page: &PageReport, findings: &[Finding]) {
             _ => "#2f7d4f",
         }
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Cookies over time on {url}\" font-family=\"system-ui,sans-serif\" font-size=\"12\">\n",
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Cookies over time on {url}\" font-family=\"system-ui,sans-serif\" font-size=\"12\">",
         url = escape(&page.record.url)
     );
     for (index, phase) in Phase::ALL.iter().enumerate() {
@@ -259,7 +288,7 @@ fn timeline(out: &mut String, page: &PageReport, findings: &[Finding]) {
                 y = TOP + ROW * row as f64 - 6.0,
                 w = (end - x).max(3.0),
                 h = ROW - 6.0,
-                fill = colour(name, domain),
+                fill = colour(name, domain, *phase),
                 title = escape(name),
                 from = human_ms(cookie.first_seen_ms),
                 to = if cookie.present_at_end { "the end".to_string() } else { human_ms(cookie.last_seen_ms) },
@@ -310,5 +339,9 @@ mod tests {
             "&lt;img src=x onerror=&#39;1&#39;&gt;&amp;"
         );
         assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(
+            with_code("the cookie `<b>`"),
+            "the cookie <code>&lt;b&gt;</code>"
+        );
     }
 }

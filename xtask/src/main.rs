@@ -90,13 +90,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Task::Scan(args) = task {
+        return scan(args);
+    }
     let result = Shell::open().and_then(|sh| match task {
         Task::Dist => dist::dist(&sh),
         Task::Demo { port } => demo(&sh, port),
         Task::Test => check::test(&sh),
         Task::Load(options) => load::load(&sh, options),
         Task::Bench(options) => bench::bench(&sh, options),
-        Task::Scan(args) => return scan(args),
+        Task::Scan(_) => Ok(()),
         Task::Help => {
             println!("{USAGE}");
             Ok(())
