@@ -26,6 +26,7 @@ use url::Url;
 
 use crate::record::{
     CookieSeen, CookieSource, HeldTag, Phase, PhaseRecord, RequestSeen, StorageArea, StorageSeen,
+    POLL_MS,
 };
 use crate::site;
 
@@ -90,7 +91,7 @@ impl Default for Timing {
             timeout: Duration::from_secs(10),
             // The widget erases refused data within 2 s of it being written (CONTRACT.md §3).
             settle: Duration::from_millis(2500),
-            poll: Duration::from_millis(100),
+            poll: Duration::from_millis(POLL_MS),
         }
     }
 }

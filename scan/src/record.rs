@@ -4,6 +4,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// How often cookies and storage are read during a phase, in milliseconds: a cookie seen in one
+/// read only lived somewhere under two of these.
+pub const POLL_MS: u64 = 100;
+
 /// The three visits made to every page, each in a fresh browser context.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,

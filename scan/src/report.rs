@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::judge::{Finding, FindingKind};
-use crate::record::PageRecord;
+use crate::record::{PageRecord, POLL_MS};
 
 /// Version of the report's shape. Bumped on any change that could break a reader; fields may be
 /// added without a bump.
@@ -146,6 +146,9 @@ pub fn survival(finding: &Finding) -> Option<String> {
     let ms = finding.survived_ms?;
     Some(if finding.kept {
         format!("still there after {}", human_ms(ms))
+    } else if ms < POLL_MS {
+        // Seen in a single read: it lived less than two reads apart, not "0 ms".
+        format!("erased within {}", human_ms(2 * POLL_MS))
     } else {
         format!("erased after {}", human_ms(ms))
     })
@@ -232,5 +235,30 @@ mod tests {
     fn durations_read_as_people_say_them() {
         assert_eq!(human_ms(850), "850 ms");
         assert_eq!(human_ms(2149), "2.1 s");
+    }
+
+    #[test]
+    fn a_cookie_seen_in_one_read_is_said_to_be_erased_within_two_reads() {
+        let mut finding = Finding {
+            kind: FindingKind::Leak,
+            page: "http://shop.example/".into(),
+            subject: crate::judge::Subject::Cookie {
+                name: "_ga".into(),
+                domain: "shop.example".into(),
+            },
+            category: Some("analytics".into()),
+            phases: vec![crate::record::Phase::Before],
+            survived_ms: Some(0),
+            kept: false,
+            explanation: String::new(),
+        };
+        assert_eq!(survival(&finding).as_deref(), Some("erased within 200 ms"));
+        finding.survived_ms = Some(1250);
+        assert_eq!(survival(&finding).as_deref(), Some("erased after 1.2 s"));
+        finding.kept = true;
+        assert_eq!(
+            survival(&finding).as_deref(),
+            Some("still there after 1.2 s")
+        );
     }
 }
