@@ -155,7 +155,7 @@ async fn the_home_page_carries_a_csp_whose_fresh_nonce_is_substituted_into_the_p
         csp,
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; \
+             style-src 'self'; img-src 'self' data: http://ads.tracker.test:*; frame-src 'self'; object-src 'none'; \
              base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
         )
     );

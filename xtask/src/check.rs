@@ -89,6 +89,7 @@ fn run_steps(sh: &Shell, steps: &mut Steps) -> Result<(), String> {
     })?;
     steps.run("receipts under faults", || receipts_under_faults(sh))?;
     steps.run("end-to-end tests", || end_to_end(sh))?;
+    steps.run("scanner against the demo site", || scanner(sh))?;
     steps.run("QA examples", || qa_examples(sh))
 }
 
@@ -136,6 +137,26 @@ fn end_to_end(sh: &Shell) -> Result<(), String> {
         sh.cmd("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .env("CANENRICH_BASE_URL", &base_url),
+    );
+    drop(running);
+    result
+}
+
+/// Builds `canenrich-scan` (debug: the work is Chromium's, and the release profile's LTO would
+/// cost minutes) and runs `tests/scan/` against a fresh demo server: the leaky page is flagged
+/// exactly, the clean pages not at all, and the exit statuses hold.
+fn scanner(sh: &Shell) -> Result<(), String> {
+    sh.run(sh.cargo().args(["build", "-p", "canenrich-scan"]))?;
+    let (running, port) = server::start(sh, &["--db", ":memory:"])?;
+    let result = sh.run(
+        sh.cmd("node")
+            .args(["--test", "tests/scan/"])
+            .env("CANENRICH_BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env(
+                "CANENRICH_SCAN",
+                sh.target_dir().join("debug").join("canenrich-scan"),
+            )
+            .env("CANENRICH_CHROMIUM", tools::CHROMIUM),
     );
     drop(running);
     result

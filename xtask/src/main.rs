@@ -31,6 +31,9 @@ tasks:
                      through a trusted proxy, on SQLite or a throwaway PostgreSQL, with
                      a fault halfway; verify each is stored once, print throughput and
                      latency
+  scan URL [options] audit a site's consent in headless Chromium (canenrich-scan: cookies,
+                     storage and third-party requests before a choice, after Reject all
+                     and after Accept all); `cargo xtask scan --help` lists the options
   bench [--rounds N] build dist/, then time the widget against vanilla-cookieconsent,
                      Osano cookieconsent and Klaro in Chromium (default 7 rounds);
                      writes target/bench/report.md and chart.svg";
@@ -38,10 +41,14 @@ tasks:
 /// A task named on the command line.
 enum Task {
     Dist,
-    Demo { port: u16 },
+    Demo {
+        port: u16,
+    },
     Test,
     Load(load::Options),
     Bench(bench::Options),
+    /// `canenrich-scan` with these arguments.
+    Scan(Vec<String>),
     Help,
 }
 
@@ -67,6 +74,8 @@ impl Task {
             }
             Some("load") => return load::Options::parse(args).map(Task::Load),
             Some("bench") => return bench::Options::parse(args).map(Task::Bench),
+            // The scanner parses its own options (and explains them with --help).
+            Some("scan") => return Ok(Task::Scan(args.map(str::to_string).collect())),
             Some("help" | "--help" | "-h") | None => Task::Help,
             Some(other) => return Err(format!("unknown task `{other}`")),
         };
@@ -86,12 +95,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Task::Scan(args) = task {
+        return scan(args);
+    }
     let result = Shell::open().and_then(|sh| match task {
         Task::Dist => dist::dist(&sh),
         Task::Demo { port } => demo(&sh, port),
         Task::Test => check::test(&sh),
         Task::Load(options) => load::load(&sh, options),
         Task::Bench(options) => bench::bench(&sh, options),
+        Task::Scan(_) => Ok(()),
         Task::Help => {
             println!("{USAGE}");
             Ok(())
@@ -102,6 +115,30 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("\nxtask: error: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `canenrich-scan` from the workspace with `args`, passing its exit status through (0
+/// clean, 1 findings, 2 could not run), so CI can use `cargo xtask scan` as it would the binary.
+fn scan(args: Vec<String>) -> ExitCode {
+    let sh = match Shell::open() {
+        Ok(sh) => sh,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let status = sh
+        .cargo()
+        .args(["run", "--quiet", "-p", "canenrich-scan", "--"])
+        .args(&args)
+        .status();
+    match status {
+        Ok(status) => ExitCode::from(status.code().map_or(2, |code| code.clamp(0, 255) as u8)),
+        Err(error) => {
+            eprintln!("xtask: error: cannot run cargo: {error}");
+            ExitCode::from(2)
         }
     }
 }
@@ -154,5 +191,14 @@ mod tests {
         assert!(parse(&["dist", "--fast"]).is_err());
         assert!(matches!(parse(&["test"]), Ok(Task::Test)));
         assert!(matches!(parse(&[]), Ok(Task::Help)));
+    }
+
+    #[test]
+    fn scan_passes_every_argument_to_the_scanner() {
+        let Ok(Task::Scan(args)) = parse(&["scan", "http://127.0.0.1:8080/", "--pages", "3"])
+        else {
+            panic!("a scan task");
+        };
+        assert_eq!(args, ["http://127.0.0.1:8080/", "--pages", "3"]);
     }
 }
