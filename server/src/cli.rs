@@ -13,6 +13,9 @@ pub struct Options {
     pub dist: PathBuf,
     /// The demo site's pages (`--www`, default `www/site`).
     pub www: PathBuf,
+    /// The directory holding the playground's `index.html` and `www/playground/` (the
+    /// repository root), served at `/playground/` (`--playground`, default `.`).
+    pub playground: PathBuf,
     /// Where consent receipts are kept (`--db` or `--database-url`, else `DATABASE_URL`, else
     /// SQLite at `target/demo/consent.db`).
     pub database: Database,
@@ -54,6 +57,7 @@ impl Default for Options {
             port: 8080,
             dist: PathBuf::from("dist"),
             www: PathBuf::from("www/site"),
+            playground: PathBuf::from("."),
             database: Database::Sqlite(PathBuf::from("target/demo/consent.db")),
             rate_limit: DEFAULT_RATE_LIMIT,
             cors_origins: Vec::new(),
@@ -93,12 +97,15 @@ pub enum CliError {
 /// The help text.
 pub const USAGE: &str =
     "usage: canenrich-server [--host HOST] [--port PORT] [--dist DIR] [--www DIR]
+                        [--playground DIR]
                         [--db PATH | --database-url URL] [--rate-limit N] [--cors-origin ORIGIN]...
 
   --host HOST   address to bind (default 127.0.0.1)
   --port PORT   port to bind, 0 for any free port (default 8080)
   --dist DIR    the widget's built files, served at /consent/ (default dist)
   --www DIR     the demo site's pages (default www/site)
+  --playground DIR      where index.html and www/playground/ are, served at /playground/
+                        (default .)
   --db PATH     SQLite file for consent receipts, or :memory: (default target/demo/consent.db)
   --database-url URL    keep receipts in PostgreSQL (postgres://user:pass@host:port/db), for
                         several instances sharing one database; without --db or this option,
@@ -142,6 +149,7 @@ impl Options {
                     | "--port"
                     | "--dist"
                     | "--www"
+                    | "--playground"
                     | "--db"
                     | "--database-url"
                     | "--rate-limit"
@@ -162,6 +170,7 @@ impl Options {
                 }
                 "--dist" => options.dist = PathBuf::from(value),
                 "--www" => options.www = PathBuf::from(value),
+                "--playground" => options.playground = PathBuf::from(value),
                 "--rate-limit" => {
                     options.rate_limit =
                         value.parse().map_err(|_| CliError::BadRateLimit(value))?;
@@ -255,6 +264,15 @@ mod tests {
         assert_eq!(
             parse(&["--rate-limit", "-1"]),
             Err(CliError::BadRateLimit("-1".to_owned()))
+        );
+    }
+
+    #[test]
+    fn the_playground_is_served_from_the_working_directory_unless_told_otherwise() {
+        assert_eq!(parse(&[]).map(|o| o.playground), Ok(PathBuf::from(".")));
+        assert_eq!(
+            parse(&["--playground", "/srv/canenrich"]).map(|o| o.playground),
+            Ok(PathBuf::from("/srv/canenrich"))
         );
     }
 

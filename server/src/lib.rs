@@ -37,6 +37,8 @@ pub struct AppState {
     pub dist: PathBuf,
     /// The demo site's pages.
     pub www: PathBuf,
+    /// Where the playground's `index.html` and `www/playground/` are.
+    pub playground: PathBuf,
     /// Consent receipts.
     pub store: Store,
     /// Signed-in sessions.
@@ -56,6 +58,7 @@ impl AppState {
         Ok(Self {
             dist: options.dist.clone(),
             www: options.www.clone(),
+            playground: options.playground.clone(),
             store: store::open(&options.database)?,
             sessions: Sessions::default(),
             limiter: RateLimiter::per_second(options.rate_limit),
@@ -96,6 +99,9 @@ pub fn router(state: Shared) -> Router {
         .route("/account", get(site::account))
         .route("/logout", post(site::logout))
         .route("/consent/{*path}", get(site::widget_file))
+        .route("/playground", get(site::playground))
+        .route("/playground/", get(site::playground))
+        .route("/playground/{*path}", get(site::playground))
         .merge(receipts)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(site::site_file)

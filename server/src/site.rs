@@ -34,6 +34,31 @@ pub async fn widget_file(State(state): State<Shared>, uri: Uri) -> Response {
     files::serve(path, Policy::Nonce).await
 }
 
+/// `GET /playground/…`: the playground, laid out as in the repository so that its relative
+/// paths work here and on any static host: `index.html` (under the strict policy), `dist/…`
+/// from the dist directory and `www/playground/…`. Nothing else of the repository is served;
+/// `/playground` redirects to `/playground/`, the base its relative paths need.
+pub async fn playground(State(state): State<Shared>, uri: Uri) -> Response {
+    let rest = uri.path().strip_prefix("/playground").unwrap_or_default();
+    if rest.is_empty() {
+        return (
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, "/playground/")],
+        )
+            .into_response();
+    }
+    let path = match rest {
+        "/" | "/index.html" => Some(state.playground.join("index.html")),
+        _ => match rest.strip_prefix("/dist/") {
+            Some(file) => files::resolve(&state.dist, file, false),
+            None => rest.strip_prefix("/www/playground/").and_then(|file| {
+                files::resolve(&state.playground.join("www/playground"), file, true)
+            }),
+        },
+    };
+    files::serve(path, Policy::Strict).await
+}
+
 /// Every other path: a static file from the site directory (GET and HEAD only). Files and
 /// directories whose names start with `_` (templates) or `.` are never served.
 pub async fn site_file(State(state): State<Shared>, method: Method, uri: Uri) -> Response {
