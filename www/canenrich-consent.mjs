@@ -90,8 +90,10 @@ export function load(options) {
   pending = new Promise((resolve, reject) => {
     const { script, inline } = parts;
     script.addEventListener('error', () => {
+      // Nothing of a failed attempt stays on the page: a later call starts afresh.
       pending = null;
       inline?.remove();
+      script.remove();
       reject(new Error(`CanEnrich Consent: could not load ${script.src}; optional cookies and tags stay blocked`));
     });
     script.addEventListener('load', () => {

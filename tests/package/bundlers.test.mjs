@@ -55,6 +55,16 @@ function serve(app) {
       send(204, 'image/x-icon', '');
       return;
     }
+    if (pathname === '/native.html') {
+      send(200, TYPES['.html'], '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Native</title>'
+        + '<script type="module" src="/native.js"></script></head><body>'
+        + '<script type="text/plain" data-category="analytics" src="/trackers/static.js"></script></body></html>');
+      return;
+    }
+    if (pathname === '/native.js') {
+      send(200, TYPES['.js'], NATIVE_APP);
+      return;
+    }
     const tracker = /^\/trackers\/(static|late)\.js$/.exec(pathname);
     if (tracker) {
       send(200, TYPES['.js'], `window.ran = (window.ran || []).concat(${JSON.stringify(tracker[1])});`);
@@ -72,6 +82,29 @@ function serve(app) {
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
+
+// The entry imported without a bundler (as from a CDN): bad options and a base where no
+// loader answers are refused without starting anything; then it starts once, however often called.
+const NATIVE_APP = `
+import { load } from '/consent/canenrich-consent.mjs';
+const outcome = async (promise) => promise.then(() => 'resolved', (error) => error.name + ': ' + error.message);
+const results = {};
+results.noOptions = await outcome(load());
+results.noBase = await outcome(load({ config: { revision: 2 } }));
+results.scriptBase = await outcome(load({ base: 'javascript:alert(1)//' }));
+results.badConfig = await outcome(load({ base: '/consent/', config: 42 }));
+results.badTheme = await outcome(load({ base: '/consent/', theme: 7 }));
+results.scriptsAfterRefusals = document.querySelectorAll('script[src*="canenrich-consent.js"]').length;
+results.missing = await outcome(load({ base: '/missing/', config: { revision: 2 } }));
+results.configLeftBehind = document.querySelectorAll('#canenrich-consent-config').length;
+const first = load({ base: new URL('/consent', location.href), theme: 'dark', config: { revision: 4 } });
+results.same = first === load({ base: '/elsewhere/' });
+const api = await first;
+results.api = api === window.CanEnrichConsent;
+results.loaders = [...document.querySelectorAll('script[src$="canenrich-consent.js"]')].map((s) => s.src + ' ' + s.dataset.theme);
+results.again = (await load({ base: '/consent/' })) === api;
+window.results = results;
+`;
 
 const builds = {
   async vite(dir) {
@@ -155,3 +188,45 @@ for (const [name, buildWith] of Object.entries(builds)) {
     }
   });
 }
+
+test('the ES module entry, imported without a bundler, refuses bad options and a missing loader, then starts once', { timeout: 60_000 }, async () => {
+  const server = await serve(fs.mkdtempSync(path.join(os.tmpdir(), 'canenrich-native-')));
+  const context = await browser.newContext();
+  try {
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    context.setDefaultTimeout(TIMEOUT_MS);
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of 404/.test(message.text())) problems.push(`console error: ${message.text()}`);
+    });
+    const requests = [];
+    page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+    await page.goto(`${origin}/native.html`);
+    await page.waitForFunction(() => window.results);
+    const results = await page.evaluate(() => window.results);
+    assert.match(results.noOptions, /^TypeError: .*options object/);
+    assert.match(results.noBase, /^TypeError: .*needs `base`/);
+    assert.match(results.scriptBase, /^TypeError: .*http\(s\)/);
+    assert.match(results.badConfig, /^TypeError: .*`config`/);
+    assert.match(results.badTheme, /^TypeError: .*`theme`/);
+    assert.equal(results.scriptsAfterRefusals, 0, 'refused options load nothing');
+    assert.match(results.missing, /^Error: .*could not load .*\/missing\/canenrich-consent\.js/);
+    assert.equal(results.configLeftBehind, 0, 'a failed load takes its inline config away again');
+    assert.equal(results.same, true, 'a second call while loading gets the same promise');
+    assert.equal(results.api, true);
+    assert.deepEqual(results.loaders, [`${origin}/consent/canenrich-consent.js dark`], 'one loader, from base with a slash added');
+    assert.equal(results.again, true);
+    await page.getByTestId('banner').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null);
+    assert.deepEqual(requests.filter((p) => p.startsWith('/trackers/')), [], 'nothing gated ran');
+    await page.getByTestId('reject-all').click();
+    await page.waitForFunction(() => window.CanEnrichConsent.getConsent()?.revision === 4);
+    assert.deepEqual(requests.filter((p) => p.startsWith('/trackers/')), [], 'nothing gated runs after Reject all');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    server.close();
+  }
+});
