@@ -57,6 +57,21 @@ test('editing a category title in the form rewrites the JSON and the preview sho
   await preview.getByTestId('preferences').waitFor({ state: 'visible' });
   await preview.getByRole('switch', { name: 'Traffic numbers' }).waitFor({ state: 'visible' });
 
+  // Removing a built-in category writes `null` (the config's way to drop a default); restoring
+  // brings its defaults back, and the preview's preferences follow.
+  await category(page, 'personalization').getByRole('button', { name: 'Remove personalization' }).click();
+  const removed = JSON.parse(await json.inputValue());
+  assert.equal(removed.categories.personalization, null);
+  assert.deepEqual(removed.consentMode.personalization_storage, [], 'the Consent Mode map names it no more');
+  await previewWith(page, '"personalization":null');
+  await page.getByRole('button', { name: 'Open preferences' }).click();
+  await preview.getByTestId('preferences').waitFor({ state: 'visible' });
+  assert.equal(await preview.getByTestId('category-personalization').count(), 0);
+  await page.getByRole('button', { name: 'Restore personalization' }).click();
+  const restored = JSON.parse(await json.inputValue());
+  assert.deepEqual(restored.categories.personalization, builtin.categories.personalization);
+  assert.deepEqual(restored.consentMode, builtin.consentMode);
+
   // And the other way: the JSON text drives the form.
   const text = (await json.inputValue()).replace('"position": "corner"', '"position": "center"');
   await json.fill(text);

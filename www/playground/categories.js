@@ -15,17 +15,33 @@ const TEXT_FIELDS = [
 const listText = (value) => (Array.isArray(value) ? value.join(', ') : value === undefined || value === null ? '' : JSON.stringify(value));
 const textList = (text) => text.split(/[\s,]+/).filter(Boolean);
 
+/**
+ * Takes `name` out of every Consent Mode list of `config` (a list naming a category the config
+ * does not offer is an error), or, with `builtin`, puts it back where the defaults have it.
+ */
+function mapConsentMode(config, name, builtin) {
+  const own = config.consentMode;
+  if (typeof own !== 'object' || own === null || Array.isArray(own)) return;
+  for (const [type, categories] of Object.entries(builtin ?? own)) {
+    if (!Array.isArray(categories) || !Array.isArray(own[type])) continue;
+    if (!builtin) own[type] = own[type].filter((category) => category !== name);
+    else if (categories.includes(name) && !own[type].includes(name)) own[type].push(name);
+  }
+}
+
 export class CategoryList {
   /**
    * @param {HTMLElement} root where the groups are drawn
    * @param {{ onChange: (mutate: (config: object) => void, structural?: boolean) => void,
-   *           builtIn: (name: string) => object | undefined }} options; `builtIn` gives the
-   *           default of a built-in category
+   *           builtIn: (name: string) => object | undefined,
+   *           builtInConsentMode: () => object | undefined }} options; `builtIn` gives the
+   *           default of a built-in category, `builtInConsentMode` the default Consent Mode map
    */
-  constructor(root, { onChange, builtIn }) {
+  constructor(root, { onChange, builtIn, builtInConsentMode }) {
     this.root = root;
     this.onChange = onChange;
     this.builtIn = builtIn;
+    this.builtInConsentMode = builtInConsentMode;
   }
 
   isBuiltIn(name) {
@@ -104,6 +120,7 @@ export class CategoryList {
         this.onChange((config) => {
           if (this.isBuiltIn(name)) config.categories[name] = null;
           else delete config.categories[name];
+          mapConsentMode(config, name);
         }, true);
         document.getElementById('new-category')?.focus();
       });
@@ -127,6 +144,7 @@ export class CategoryList {
     restore.addEventListener('click', () => {
       this.onChange((config) => {
         config.categories[name] = structuredClone(this.builtIn(name) ?? {});
+        mapConsentMode(config, name, this.builtInConsentMode() ?? {});
       }, true);
       document.getElementById('new-category')?.focus();
     });

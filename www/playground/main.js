@@ -29,6 +29,8 @@ let previewTimer = 0;
 let validate = () => [];
 /** The built-in categories (from dist/config.json), to restore one that was removed. */
 let builtinCategories = {};
+/** The built-in Consent Mode map, to put a restored category back into it. */
+let builtinConsentMode = {};
 
 const preview = new Preview($('preview'), {
   dist: DIST,
@@ -47,6 +49,7 @@ const snippet = new Snippet({
 const categories = new CategoryList($('categories'), {
   onChange: (mutate, structural) => editFromForm(mutate, structural),
   builtIn: (name) => builtinCategories[name] ?? undefined,
+  builtInConsentMode: () => builtinConsentMode,
 });
 
 /**
@@ -249,6 +252,7 @@ async function start() {
     return;
   }
   builtinCategories = builtin.categories ?? {};
+  builtinConsentMode = builtin.consentMode ?? {};
   json.value = JSON.stringify(builtin, null, 2);
   refresh();
   document.documentElement.dataset.ready = '';
