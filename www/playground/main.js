@@ -109,6 +109,7 @@ function fillForm() {
   const usable = config !== null && typeof config === 'object' && !Array.isArray(config);
   formFields.disabled = !usable;
   formDisabled.hidden = usable;
+  for (const extra of document.querySelectorAll('option[data-extra]')) extra.remove();
   for (const control of simpleFields) {
     const value = usable ? config[control.dataset.field] : undefined;
     const text = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
