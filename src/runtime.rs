@@ -1,6 +1,8 @@
-//! The single commit path. Every choice — banner, preferences dialog, JS API — ends in
-//! [`commit`]: record → store → notify the UI → events → erase refused → release accepted.
-//! The runtime owns the page's one consent state; adapters do the IO.
+//! The single commit path. Every choice — banner, preferences dialog, JS API, test override,
+//! Global Privacy Control, a placeholder's "Always allow" — ends in [`commit`]; every change of
+//! the stored choice — a choice, another tab's choice, [`reset`], start-up — ends in one
+//! `apply`: notify the screen → erase refused → Consent Mode → events → release accepted.
+//! The runtime owns the page's one consent state and the one [`View`]; adapters do the IO.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -11,8 +13,9 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::blocker::{dom, embed, plan};
 use crate::config::Config;
+use crate::error::Error;
 use crate::events;
-use crate::model::{self, changed_categories, Choice, Consent, Method, Snapshot, View};
+use crate::model::{self, changed_categories, Consent, Decision, Occasion, Snapshot, View};
 use crate::storage::{self, cookie::CookieStore};
 
 /// Something the UI is told whenever what it shows must change.
@@ -116,29 +119,24 @@ pub fn init(
     RUNTIME.with(|cell| *cell.borrow_mut() = Some(runtime));
 }
 
-/// Erases what refused categories left from earlier visits. `init` leaves this to the caller,
-/// which does it once the first layer is drawn: the cookies are already there, and the
-/// visitor's first sight of the banner should not wait for them.
-pub fn erase_refused() {
-    erase();
-}
-
 /// Starts watching the page: held elements inserted later are released when allowed, and
 /// cookies or storage written by anything (scripts, HTTP responses) for a refused category are
 /// erased within a second.
-pub fn watch() -> Result<(), JsValue> {
-    let observer = dom::watch(schedule_release)?;
-    let window = web_sys::window().ok_or("no window")?;
+pub fn watch() -> Result<(), Error> {
+    let observer = dom::watch(schedule_release).map_err(Error::browser("watching the page"))?;
+    let window = web_sys::window().ok_or(Error::Missing("window"))?;
     let sweep = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
         if is_running() {
             adopt_stored();
             erase();
         }
     });
-    let interval = window.set_interval_with_callback_and_timeout_and_arguments_0(
-        wasm_bindgen::JsCast::unchecked_ref(sweep.as_ref()),
-        1000,
-    )?;
+    let interval = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            wasm_bindgen::JsCast::unchecked_ref(sweep.as_ref()),
+            1000,
+        )
+        .map_err(Error::browser("setInterval"))?;
     // The sweep runs as long as the page (or until a hand-over clears the interval).
     sweep.forget();
     with(|rt| {
@@ -151,35 +149,23 @@ pub fn watch() -> Result<(), JsValue> {
 /// Takes over a choice another tab stored (or a reset it made): the banner closes or opens,
 /// released tags run and refused ones are erased here too, without a reload.
 fn adopt_stored() {
-    let outcome = with(|rt| {
+    let change = with(|rt| {
         let store = rt.cookies.as_ref().filter(|_| rt.cookies_enabled)?;
         let stored = load_valid(&rt.config, store, now());
         if stored == rt.consent {
             return None;
         }
-        let changed = rt.changed(rt.consent.as_ref(), stored.as_ref());
         rt.view = match (&stored, rt.view) {
             (None, _) => View::Banner,
             (Some(_), View::Preferences) => View::Preferences,
             (Some(_), _) => View::Closed,
         };
-        rt.consent = stored.clone();
-        Some((rt.public(stored.as_ref()), changed))
+        Some(rt.replace(stored, true))
     })
     .flatten();
-    let Some((stored, changed)) = outcome else {
-        return;
-    };
-    refresh();
-    let survivors = erase();
-    announce_mode();
-    if let Some(consent) = &stored {
-        events::consent(consent);
+    if let Some(change) = change {
+        apply(change);
     }
-    if !changed.is_empty() {
-        events::change(stored.as_ref(), &changed, &survivors);
-    }
-    schedule_release();
 }
 
 /// Whether an element gated by `data-category` = `attribute` (and `data-service` = `service`)
@@ -229,6 +215,18 @@ impl Runtime {
         )
     }
 
+    /// Makes `consent` the current choice and says what that changed; `announce` when it is a
+    /// choice to announce with `canenrich:consent` (not when it is forgotten).
+    fn replace(&mut self, consent: Option<Consent>, announce: bool) -> Change {
+        let changed = self.changed(self.consent.as_ref(), consent.as_ref());
+        self.consent = consent;
+        Change {
+            consent: self.public(self.consent.as_ref()),
+            changed,
+            announce,
+        }
+    }
+
     fn snapshot(&self) -> Snapshot {
         Snapshot {
             view: self.view,
@@ -252,6 +250,32 @@ impl Runtime {
             _ => Surface::Unchanged,
         }
     }
+}
+
+/// What a change of the current choice did, for [`apply`] to carry out on the page.
+struct Change {
+    /// The choice as the API and events report it now (`None` once forgotten).
+    consent: Option<Consent>,
+    /// The categories whose acceptance, as reported, differs from before.
+    changed: Vec<String>,
+    /// Whether `canenrich:consent` announces `consent` (a choice made, adopted or loaded).
+    announce: bool,
+}
+
+/// Carries a change out on the page, the same way whatever made it: the screen follows the
+/// state, what refused categories left is erased, Google Consent Mode is told, the events go
+/// out, and what the choice allows is released.
+fn apply(change: Change) {
+    refresh();
+    let survivors = erase();
+    announce_mode();
+    if let Some(consent) = change.consent.as_ref().filter(|_| change.announce) {
+        events::consent(consent);
+    }
+    if !change.changed.is_empty() {
+        events::change(change.consent.as_ref(), &change.changed, &survivors);
+    }
+    schedule_release();
 }
 
 /// What [`refresh`] does.
@@ -335,20 +359,19 @@ pub fn present(texts: Rc<crate::i18n::Texts>, sheet: web_sys::CssStyleSheet) {
 
 /// "Always allow" on a placeholder: the current choice plus `category`.
 fn allow_category(category: String) {
-    let mut accepted: BTreeSet<String> = stored().map(|c| c.accepted).unwrap_or_default();
+    let current = stored();
+    let mut accepted: BTreeSet<String> = current
+        .as_ref()
+        .map(|c| c.accepted.clone())
+        .unwrap_or_default();
     accepted.insert(category);
-    let refused_services = stored().map(|c| c.refused_services).unwrap_or_default();
-    let _ = commit(Choice {
+    let refused_services = current.map(|c| c.refused_services).unwrap_or_default();
+    if let Err(err) = commit(Decision::Save {
         accepted,
-        method: Method::Custom,
         refused_services,
-    });
-}
-
-/// What the UI shows now (the banner, the dialog or neither): the UI reports every change.
-#[cfg(feature = "ui")]
-pub fn viewed(view: View) {
-    with(|rt| rt.view = view);
+    }) {
+        err.report();
+    }
 }
 
 /// What the widget shows and the state it reflects.
@@ -396,135 +419,110 @@ pub fn show(view: View) {
     refresh();
 }
 
-/// Records `choice`: the one path every button and API call takes.
-pub fn commit(choice: Choice) -> Result<Consent, JsValue> {
-    let id = model::uuid::v4(random_bytes());
-    let outcome = with(|rt| {
-        let choice = if rt.gpc {
-            choice.under_gpc(rt.config.gpc_categories())
+/// Closes the preferences dialog without a choice: back to the banner while there is no choice.
+#[cfg(feature = "ui")]
+pub fn dismiss() {
+    with(|rt| {
+        rt.view = if rt.consent.is_some() {
+            View::Closed
         } else {
-            choice
+            View::Banner
         };
-        let offered: Vec<&str> = rt.config.category_names().collect();
-        let consent = Consent::new(
+    });
+    refresh();
+}
+
+/// Records `decision`: the one path every button and API call takes. Resolves with the record
+/// as the API reports it.
+pub fn commit(decision: Decision) -> Result<Consent, Error> {
+    let id = model::uuid::v4(random_bytes());
+    let now = now();
+    let (reported, change, saved, receipt) = with(|rt| {
+        let occasion = Occasion {
             id,
-            rt.config.revision,
-            now(),
-            offered.iter().copied(),
-            &choice.accepted,
-            choice.method,
-        );
-        // Only services of accepted categories can be switched off; keys the config does not know
-        // are dropped, so the record names what the visitor saw.
-        let known = model::set_of(
-            rt.config
-                .categories
-                .iter()
-                .filter(|c| consent.accepts(&c.name))
-                .flat_map(|c| c.services.iter().map(|s| model::service_key(&s.name))),
-        );
-        let consent = consent.with_refused_services(model::set_of(
-            choice.refused_services.intersection(&known).cloned(),
-        ));
-        let changed = rt.changed(rt.consent.as_ref(), Some(&consent));
-        if let Some(store) = &rt.cookies {
-            if let Err(err) = storage::save(store, &consent, rt.config.max_age(&consent)) {
-                web_sys::console::warn_1(&JsValue::from_str(&format!(
-                    "CanEnrich Consent: the choice applies to this page only: {err}"
-                )));
-            }
-        }
-        if let Some(endpoint) = &rt.config.receipt_endpoint {
-            post_receipt(
-                endpoint,
-                &model::codec::receipt_json(&consent, &rt.config.fingerprint()),
-            );
-        }
-        rt.consent = Some(consent.clone());
+            now,
+            gpc: rt.gpc,
+        };
+        let consent = decision.record(&rt.config.notice(), occasion);
+        let saved = rt
+            .cookies
+            .as_ref()
+            .map(|store| storage::save(store, &consent, rt.config.max_age(&consent)));
+        let receipt = rt.config.receipt_endpoint.clone().map(|endpoint| {
+            let json = model::codec::receipt_json(&consent, &rt.config.fingerprint());
+            (endpoint, json)
+        });
+        let reported = rt.public(Some(&consent)).unwrap_or_else(|| consent.clone());
         rt.renewal = false;
         rt.view = View::Closed;
-        (rt.public(Some(&consent)).unwrap_or(consent), changed)
-    });
-    let Some((consent, changed)) = outcome else {
-        return Err(JsValue::from_str("CanEnrich Consent has not started"));
-    };
-    refresh();
-    let survivors = erase();
-    announce_mode();
-    events::consent(&consent);
-    if !changed.is_empty() {
-        events::change(Some(&consent), &changed, &survivors);
+        (reported, rt.replace(Some(consent), true), saved, receipt)
+    })
+    .ok_or(Error::NotStarted)?;
+    if let Some(Err(err)) = saved {
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "CanEnrich Consent: the choice applies to this page only: {err}"
+        )));
     }
-    schedule_release();
-    Ok(consent)
+    if let Some((endpoint, json)) = receipt {
+        post_receipt(&endpoint, &json);
+    }
+    apply(change);
+    Ok(reported)
 }
 
 /// Honours the Global Privacy Control signal over a stored "Accept all" made before the
 /// browser sent it: the choice is recorded again, without the categories the signal refuses.
 pub fn honour_gpc() {
-    let choice = with(|rt| {
+    let decision = with(|rt| {
         let consent = rt.consent.as_ref().filter(|_| rt.gpc)?;
         consent.regranted_under_gpc(rt.config.gpc_categories())
     })
     .flatten();
-    if let Some(choice) = choice {
+    if let Some(decision) = decision {
         debug(
             "the stored Accept all was made before Global Privacy Control; recorded again under it",
         );
-        let _ = commit(choice);
+        if let Err(err) = commit(decision) {
+            err.report();
+        }
     }
-}
-
-/// A choice accepting every category.
-pub fn accept_all() -> Result<Consent, JsValue> {
-    let accepted = config()
-        .map(|c| model::set_of(c.category_names().map(str::to_string)))
-        .unwrap_or_default();
-    commit(Choice {
-        accepted,
-        method: Method::AcceptAll,
-        refused_services: BTreeSet::new(),
-    })
-}
-
-/// A choice refusing every optional category.
-pub fn reject_all() -> Result<Consent, JsValue> {
-    commit(Choice {
-        accepted: BTreeSet::new(),
-        method: Method::RejectAll,
-        refused_services: BTreeSet::new(),
-    })
 }
 
 /// Forgets the stored choice and shows the banner again.
 pub fn reset() {
     let outcome = with(|rt| {
-        if let Some(store) = &rt.cookies {
-            let _ = storage::ConsentStore::clear(store);
-        }
-        let changed = rt.changed(rt.consent.as_ref(), None);
-        rt.consent = None;
+        let cleared = rt.cookies.as_ref().map(storage::ConsentStore::clear);
         rt.view = View::Banner;
-        changed
+        (rt.replace(None, false), cleared)
     });
-    if let Some(changed) = outcome {
-        refresh();
-        let survivors = erase();
-        announce_mode();
-        if !changed.is_empty() {
-            events::change(None, &changed, &survivors);
-        }
+    let Some((change, cleared)) = outcome else {
+        return;
+    };
+    if let Some(Err(err)) = cleared {
+        debug(&format!("the stored choice could not be cleared: {err}"));
     }
+    apply(change);
 }
 
-/// Announces a stored choice that was loaded at start-up (the `canenrich:consent` event only when
-/// `with_event`: a hand-over does not announce twice) and releases what it allows.
-pub fn announce_loaded(with_event: bool) {
-    announce_mode();
-    if let Some(consent) = consent().filter(|_| with_event) {
-        events::consent(&consent);
+/// Erases what refused categories left, and nothing more: start-up's last act when the screen
+/// could not be drawn (nothing is released then).
+pub fn erase_refused() {
+    erase();
+}
+
+/// Finishes start-up once the screen is drawn: what refused categories left is erased, the
+/// stored choice is announced (the `canenrich:consent` event only when `with_event`: a
+/// hand-over does not announce twice) and what it allows is released. In the core build, a
+/// banner that is due hands over to the full UI here.
+pub fn start_up(with_event: bool) {
+    let change = with(|rt| Change {
+        consent: rt.public(rt.consent.as_ref()),
+        changed: Vec::new(),
+        announce: with_event,
+    });
+    if let Some(change) = change {
+        apply(change);
     }
-    schedule_release();
 }
 
 /// Tells Google Consent Mode what the current choice grants (nothing optional while

@@ -11,7 +11,8 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::model::{
-    codec::is_category_name, default_consent_mode, Consent, ConsentModeMap, Millis, NECESSARY,
+    codec::is_category_name, default_consent_mode, Consent, ConsentModeMap, Millis, Notice,
+    NECESSARY,
 };
 
 /// Colour scheme of the widget.
@@ -416,6 +417,26 @@ impl Config {
             }
         }
         format!("{:08x}", crate::model::codec::fnv1a(&text))
+    }
+
+    /// What visitors are offered, for recording their decisions (see [`Decision::record`]).
+    ///
+    /// [`Decision::record`]: crate::model::Decision::record
+    pub fn notice(&self) -> Notice<'_> {
+        Notice {
+            revision: self.revision,
+            categories: self
+                .categories
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.as_str(),
+                        c.services.iter().map(|s| s.name.as_str()).collect(),
+                    )
+                })
+                .collect(),
+            gpc_refused: self.gpc_categories().collect(),
+        }
     }
 
     /// Names of every category, `necessary` included, in display order.

@@ -2,10 +2,13 @@
 //! bindings, no UI, no clock — time is passed in as [`Millis`].
 
 pub mod codec;
+pub mod decision;
 pub mod pattern;
 pub mod uuid;
 
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use decision::{Decision, Notice, Occasion};
 
 /// `items` as a [`BTreeSet`], inserted one at a time. Collecting into a set (or building one
 /// `from` an array) sorts first, which adds a sort routine per element type to the WebAssembly;
@@ -160,22 +163,17 @@ impl Consent {
         limited
     }
 
-    /// The choice to record again now that the browser sends Global Privacy Control: an
+    /// The decision to record again now that the browser sends Global Privacy Control: an
     /// "Accept all" made without the signal, that accepted a category the signal `refused`.
     /// `None` when the record already agrees with the signal; a per-category choice is explicit
     /// and stands.
     pub fn regranted_under_gpc<'a>(
         &self,
         refused: impl IntoIterator<Item = &'a str>,
-    ) -> Option<Choice> {
+    ) -> Option<Decision> {
         let mut refused = refused.into_iter();
-        (self.method == Method::AcceptAll && refused.any(|name| self.accepts(name))).then(|| {
-            Choice {
-                accepted: self.accepted.clone(),
-                method: Method::AcceptAll,
-                refused_services: self.refused_services.clone(),
-            }
-        })
+        (self.method == Method::AcceptAll && refused.any(|name| self.accepts(name)))
+            .then_some(Decision::AcceptAll)
     }
 
     /// Whether a tag of `service` (its `data-service` name, if any) in `category` may run.
@@ -275,65 +273,6 @@ pub fn consent_mode<'a>(
             (kind.as_str(), granted)
         })
         .collect()
-}
-
-/// A choice as the visitor (or the site, through the API) made it, before it is recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    /// Categories to accept; every other offered category is refused.
-    pub accepted: BTreeSet<String>,
-    /// How the choice was made.
-    pub method: Method,
-    /// Services (by [`service_key`]) switched off inside accepted categories.
-    pub refused_services: BTreeSet<String>,
-}
-
-impl Choice {
-    /// The choice a test override asks for: `accept-all`, `reject-all`, or a comma-separated list
-    /// of categories out of `offered` (unknown names make the whole override unreadable).
-    pub fn from_override<'a>(
-        value: &str,
-        offered: impl IntoIterator<Item = &'a str>,
-    ) -> Option<Choice> {
-        let offered = set_of(offered);
-        match value.trim() {
-            "accept-all" => Some(Choice {
-                accepted: set_of(offered.iter().map(|n| n.to_string())),
-                method: Method::AcceptAll,
-                refused_services: BTreeSet::new(),
-            }),
-            "reject-all" => Some(Choice {
-                accepted: BTreeSet::new(),
-                method: Method::RejectAll,
-                refused_services: BTreeSet::new(),
-            }),
-            "" => None,
-            list => {
-                let names: Vec<&str> = list.split(',').map(str::trim).collect();
-                names
-                    .iter()
-                    .all(|name| offered.contains(name))
-                    .then(|| Choice {
-                        accepted: set_of(names.iter().map(|name| name.to_string())),
-                        method: Method::Custom,
-                        refused_services: BTreeSet::new(),
-                    })
-            }
-        }
-    }
-
-    /// The choice as the Global Privacy Control signal shapes it: "Accept all" leaves out the
-    /// categories the signal refuses and is recorded as `gpc`. A per-category choice is explicit,
-    /// so it stands as made.
-    pub fn under_gpc<'a>(mut self, refused: impl IntoIterator<Item = &'a str>) -> Choice {
-        if self.method == Method::AcceptAll {
-            for name in refused {
-                self.accepted.remove(name);
-            }
-            self.method = Method::Gpc;
-        }
-        self
-    }
 }
 
 /// The value of `name` in a URL query string (`?a=1&b=2`), decoding `+` and `%2C` only (test
@@ -508,15 +447,12 @@ mod tests {
     }
 
     #[test]
-    fn an_accept_all_made_before_the_gpc_signal_is_chosen_again_under_it() {
+    fn an_accept_all_made_before_the_gpc_signal_is_decided_again_under_it() {
         let mut all = record(&["analytics", "marketing"]);
         all.method = Method::AcceptAll;
-        let again = all
-            .regranted_under_gpc(["marketing"])
-            .map(|c| c.under_gpc(["marketing"]));
         assert_eq!(
-            again.map(|c| (c.accepted, c.method)),
-            Some((set(&["necessary", "analytics"]), Method::Gpc))
+            all.regranted_under_gpc(["marketing"]),
+            Some(Decision::AcceptAll)
         );
         assert_eq!(
             all.regranted_under_gpc(["video"]),
@@ -532,39 +468,6 @@ mod tests {
         let mut under_signal = record(&["analytics"]);
         under_signal.method = Method::Gpc;
         assert_eq!(under_signal.regranted_under_gpc(["marketing"]), None);
-    }
-
-    #[test]
-    fn under_gpc_accept_all_leaves_out_the_refused_categories() {
-        let all = Choice {
-            accepted: set(&["analytics", "marketing"]),
-            method: Method::AcceptAll,
-            refused_services: BTreeSet::new(),
-        };
-        let shaped = all.under_gpc(["marketing"]);
-        assert_eq!(shaped.accepted, set(&["analytics"]));
-        assert_eq!(shaped.method, Method::Gpc);
-        let explicit = Choice {
-            accepted: set(&["marketing"]),
-            method: Method::Custom,
-            refused_services: BTreeSet::new(),
-        };
-        assert_eq!(explicit.clone().under_gpc(["marketing"]), explicit);
-    }
-
-    #[test]
-    fn test_overrides_name_a_whole_choice() {
-        let offered = ["necessary", "analytics", "marketing"];
-        let all = Choice::from_override("accept-all", offered).expect("valid");
-        assert_eq!(all.method, Method::AcceptAll);
-        assert_eq!(all.accepted.len(), 3);
-        let none = Choice::from_override("reject-all", offered).expect("valid");
-        assert!(none.accepted.is_empty());
-        let some = Choice::from_override("analytics, marketing", offered).expect("valid");
-        assert_eq!(some.accepted, set(&["analytics", "marketing"]));
-        assert_eq!(some.method, Method::Custom);
-        assert_eq!(Choice::from_override("analytics,video", offered), None);
-        assert_eq!(Choice::from_override("", offered), None);
     }
 
     #[test]

@@ -1,4 +1,6 @@
 //! The root component: owns the reducer, connects to the runtime, lays out the three surfaces.
+//! What is open is the runtime's to say: the buttons ask, and the snapshot that comes back opens
+//! or closes the banner and the dialog.
 
 use std::rc::Rc;
 
@@ -9,7 +11,7 @@ use super::banner::Banner;
 use super::preferences::Preferences;
 use super::state::{UiAction, UiState};
 use super::Setup;
-use crate::model::{Choice, Method, Snapshot, View};
+use crate::model::{Decision, Snapshot, View};
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
@@ -34,13 +36,10 @@ pub fn App(props: &AppProps) -> Html {
             }));
         });
     }
-    {
-        let on_view = props.setup.on_view.clone();
-        use_effect_with(state.view, move |view| on_view(*view));
-    }
     let setup = &props.setup;
+    let shown = &state.shown;
     let show_reopen =
-        setup.config.show_reopen_button && state.consent.is_some() && state.view != View::Banner;
+        setup.config.show_reopen_button && shown.consent.is_some() && shown.view != View::Banner;
     let reopen_ref = use_node_ref();
     // Set by a choice made with the widget's own buttons: the surface that held focus disappears,
     // so focus goes to the "Cookie settings" button instead of falling back to <body>. A choice
@@ -49,16 +48,16 @@ pub fn App(props: &AppProps) -> Html {
     // The dialog is built the first time it opens, not with the banner, and then kept (the
     // browser returns focus from a closed <dialog>, not from a removed one).
     let dialog_built = use_mut_ref(|| false);
-    if state.view == View::Preferences {
+    if shown.view == View::Preferences {
         dialog_built.replace(true);
     }
     // The view before the current one: closing the dialog is what may leave focus nowhere.
-    let previous_view = use_mut_ref(|| state.view);
+    let previous_view = use_mut_ref(|| shown.view);
     {
         let reopen_ref = reopen_ref.clone();
         let refocus = refocus.clone();
         let previous_view = previous_view.clone();
-        use_effect_with((state.view, show_reopen), move |(view, _)| {
+        use_effect_with((shown.view, show_reopen), move |(view, _)| {
             let closed_dialog = previous_view.replace(*view) == View::Preferences;
             // The dialog returns focus to whatever had it when it opened; after a hand-over from
             // the core build that button is gone and focus would fall to <body>.
@@ -70,38 +69,38 @@ pub fn App(props: &AppProps) -> Html {
             }
         });
     }
-    let all: Rc<Vec<String>> = Rc::new(setup.config.category_names().map(str::to_string).collect());
-    let choose = |method: Method| {
-        let on_choice = setup.on_choice.clone();
-        let all = all.clone();
+    let decide = |decision: Decision| {
+        let on_decide = setup.on_decide.clone();
+        let refocus = refocus.clone();
+        Callback::from(move |_: ()| {
+            refocus.replace(true);
+            on_decide(decision.clone());
+        })
+    };
+    let save = {
+        let on_decide = setup.on_decide.clone();
         let draft = state.draft.clone();
         let refused = state.refused_services.clone();
         let refocus = refocus.clone();
         Callback::from(move |_: ()| {
             refocus.replace(true);
-            let (accepted, refused_services) = match method {
-                Method::AcceptAll => (all.iter().cloned().collect(), Default::default()),
-                Method::Custom => (draft.clone(), refused.clone()),
-                Method::RejectAll | Method::Gpc => Default::default(),
-            };
-            on_choice(Choice {
-                accepted,
-                method,
-                refused_services,
+            on_decide(Decision::Save {
+                accepted: draft.clone(),
+                refused_services: refused.clone(),
             });
         })
     };
     let open_preferences = {
-        let state = state.clone();
+        let on_show = setup.on_show.clone();
         let refocus = refocus.clone();
         Callback::from(move |_: ()| {
             refocus.replace(false);
-            state.dispatch(UiAction::OpenPreferences)
+            on_show(View::Preferences)
         })
     };
     let close = {
-        let state = state.clone();
-        Callback::from(move |_: ()| state.dispatch(UiAction::Close))
+        let on_dismiss = setup.on_dismiss.clone();
+        Callback::from(move |_: ()| on_dismiss())
     };
     let toggle = {
         let state = state.clone();
@@ -126,31 +125,31 @@ pub fn App(props: &AppProps) -> Html {
             <Banner
                 texts={texts.clone()}
                 privacy_url={setup.config.privacy_policy_url.clone()}
-                open={state.view == View::Banner}
-                cookies_enabled={state.cookies_enabled}
-                gpc={state.gpc}
-                renewal={state.renewal.then(|| match &setup.config.revision_note {
+                open={shown.view == View::Banner}
+                cookies_enabled={shown.cookies_enabled}
+                gpc={shown.gpc}
+                renewal={shown.renewal.then(|| match &setup.config.revision_note {
                     Some(note) => format!("{} {note}", texts.revision_notice),
                     None => texts.revision_notice.clone(),
                 })}
-                on_accept={choose(Method::AcceptAll)}
-                on_reject={choose(Method::RejectAll)}
+                on_accept={decide(Decision::AcceptAll)}
+                on_reject={decide(Decision::RejectAll)}
                 on_manage={open_preferences}
             />
             if *dialog_built.borrow() {
             <Preferences
                 texts={texts.clone()}
                 config={setup.config.clone()}
-                open={state.view == View::Preferences}
-                consent={state.consent.clone()}
+                open={shown.view == View::Preferences}
+                consent={shown.consent.clone()}
                 draft={state.draft.clone()}
                 on_toggle={toggle}
                 refused_services={state.refused_services.clone()}
                 on_toggle_service={toggle_service}
                 on_close={close}
-                on_accept={choose(Method::AcceptAll)}
-                on_reject={choose(Method::RejectAll)}
-                on_save={choose(Method::Custom)}
+                on_accept={decide(Decision::AcceptAll)}
+                on_reject={decide(Decision::RejectAll)}
+                on_save={save}
             />
             }
             if show_reopen {

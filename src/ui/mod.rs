@@ -1,6 +1,7 @@
 //! The widget's face, and the only importer of yew: the app with its one reducer, the banner,
 //! the preferences dialog and the "Cookie settings" button, rendered into the root that `host`
-//! prepares. It talks to the rest through [`Setup`]: choices go out, snapshots come in.
+//! prepares. It talks to the rest through [`Setup`]: decisions and requests to open or close go
+//! out, snapshots (with the one [`View`], which the runtime owns) come in.
 
 mod app;
 mod banner;
@@ -16,7 +17,7 @@ use web_sys::Element;
 
 use crate::config::Config;
 use crate::i18n::Texts;
-use crate::model::{Choice, Snapshot, View};
+use crate::model::{Decision, Snapshot, View};
 
 /// Receives the UI's way of being told about changes, once it is on screen.
 pub type Connect = Rc<dyn Fn(Rc<dyn Fn(Snapshot)>)>;
@@ -28,10 +29,12 @@ pub struct Setup {
     pub config: Rc<Config>,
     /// Texts in the negotiated language.
     pub texts: Rc<Texts>,
-    /// Called with every choice the visitor makes.
-    pub on_choice: Rc<dyn Fn(Choice)>,
-    /// Told what the UI shows after every change (for `getState()`).
-    pub on_view: Rc<dyn Fn(View)>,
+    /// Called with every decision the visitor makes.
+    pub on_decide: Rc<dyn Fn(Decision)>,
+    /// Asks for a view (the preferences dialog); the answer comes back as a snapshot.
+    pub on_show: Rc<dyn Fn(View)>,
+    /// The dialog was closed without a decision; the answer comes back as a snapshot.
+    pub on_dismiss: Rc<dyn Fn()>,
     /// Called once after the first render with the sink for later snapshots.
     pub connect: Connect,
 }
@@ -40,8 +43,9 @@ impl PartialEq for Setup {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.config, &other.config)
             && Rc::ptr_eq(&self.texts, &other.texts)
-            && Rc::ptr_eq(&self.on_choice, &other.on_choice)
-            && Rc::ptr_eq(&self.on_view, &other.on_view)
+            && Rc::ptr_eq(&self.on_decide, &other.on_decide)
+            && Rc::ptr_eq(&self.on_show, &other.on_show)
+            && Rc::ptr_eq(&self.on_dismiss, &other.on_dismiss)
             && Rc::ptr_eq(&self.connect, &other.connect)
     }
 }

@@ -1,5 +1,6 @@
-//! The UI's one state and its reducer. `reduce` does no IO: choices leave through callbacks and
-//! come back from the runtime as snapshots.
+//! The UI's one state and its reducer. The runtime owns what is shown (the [`Snapshot`], with
+//! its [`View`]); the reducer keeps only the dialog's draft on top of it. `reduce` does no IO:
+//! decisions leave through callbacks and come back from the runtime as snapshots.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -8,19 +9,11 @@ use yew::Reducible;
 
 use crate::model::{Consent, Snapshot, View, NECESSARY};
 
-/// What the UI shows and the switches' positions in the preferences dialog.
+/// What the runtime last said to show, and the switches' positions in the preferences dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UiState {
-    /// The open surface.
-    pub view: View,
-    /// The recorded choice.
-    pub consent: Option<Consent>,
-    /// Whether the browser keeps cookies.
-    pub cookies_enabled: bool,
-    /// Whether the Global Privacy Control signal is honoured.
-    pub gpc: bool,
-    /// Whether the visitor is asked again because the notice changed.
-    pub renewal: bool,
+    /// What the runtime last said to show.
+    pub shown: Snapshot,
     /// Services (keys) switched off in the dialog, not yet saved.
     pub refused_services: BTreeSet<String>,
     /// Categories switched on in the dialog, not yet saved.
@@ -32,10 +25,6 @@ pub struct UiState {
 pub enum UiAction {
     /// The runtime's state changed.
     Sync(Snapshot),
-    /// The visitor opened the preferences dialog.
-    OpenPreferences,
-    /// The visitor closed the dialog without choosing.
-    Close,
     /// The visitor flipped a category's switch.
     Toggle(String),
     /// The visitor flipped a service's switch (by its key).
@@ -45,16 +34,10 @@ pub enum UiAction {
 impl UiState {
     /// The state shown first.
     pub fn new(snapshot: Snapshot) -> UiState {
-        let draft = draft_from(snapshot.consent.as_ref());
-        let refused_services = refused_from(snapshot.consent.as_ref());
         UiState {
-            view: snapshot.view,
-            consent: snapshot.consent,
-            cookies_enabled: snapshot.cookies_enabled,
-            gpc: snapshot.gpc,
-            renewal: snapshot.renewal,
-            refused_services,
-            draft,
+            draft: draft_from(snapshot.consent.as_ref()),
+            refused_services: refused_from(snapshot.consent.as_ref()),
+            shown: snapshot,
         }
     }
 }
@@ -80,28 +63,15 @@ impl Reducible for UiState {
         let mut next = (*self).clone();
         match action {
             UiAction::Sync(snapshot) => {
-                let opening = snapshot.view == View::Preferences && self.view != View::Preferences;
-                if opening || snapshot.consent != self.consent {
+                // The dialog opens on the stored choice; a choice made elsewhere (the API,
+                // another tab) moves the switches too.
+                let opening =
+                    snapshot.view == View::Preferences && self.shown.view != View::Preferences;
+                if opening || snapshot.consent != self.shown.consent {
                     next.draft = draft_from(snapshot.consent.as_ref());
                     next.refused_services = refused_from(snapshot.consent.as_ref());
                 }
-                next.view = snapshot.view;
-                next.consent = snapshot.consent;
-                next.cookies_enabled = snapshot.cookies_enabled;
-                next.gpc = snapshot.gpc;
-                next.renewal = snapshot.renewal;
-            }
-            UiAction::OpenPreferences => {
-                next.draft = draft_from(self.consent.as_ref());
-                next.refused_services = refused_from(self.consent.as_ref());
-                next.view = View::Preferences;
-            }
-            UiAction::Close => {
-                next.view = if self.consent.is_some() {
-                    View::Closed
-                } else {
-                    View::Banner
-                };
+                next.shown = snapshot;
             }
             UiAction::Toggle(name) => {
                 if !next.draft.remove(&name) {

@@ -9,7 +9,7 @@
  * `tsconfig.json`).
  *
  * Hand-written: keep in step with `src/config/mod.rs` (the config), `src/events.rs` (records and
- * event details), `src/api.rs` and `www/canenrich-consent.js` (the API), `www/canenrich-consent.mjs` (`load`).
+ * event details), `src/api.rs` and `www/loader/api.js` (the API), `www/canenrich-consent.mjs` (`load`).
  */
 
 /** Colour scheme of the widget. */

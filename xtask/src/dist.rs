@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::shell::Shell;
-use crate::tools;
+use crate::{loader, tools};
 
 /// Where wasm-pack writes the compiled widget (relative to the repository root).
 const WASM_PKG: &str = "target/wasm-pkg";
@@ -60,11 +60,12 @@ pub fn wasm_pack_build(
 /// `.br` and `.gz` next to every file a browser loads), then prints its sizes.
 pub fn dist(sh: &Shell) -> Result<(), String> {
     let root = &sh.root;
-    let loader = root.join("www").join("canenrich-consent.js");
     let css = root.join("styles").join("widget.css");
     let module = root.join("www").join(MODULE);
     let types = root.join("www").join("types").join(TYPES);
-    require(&[&loader, &module, &css, &types])?;
+    require(&[&module, &css, &types])?;
+    // Assembled first: a missing or unlisted part fails before the long WebAssembly builds.
+    let script = loader::assemble(&root.join(loader::DIR))?;
     let manifest = fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
 
@@ -91,6 +92,9 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     let dist = root.join("dist");
     remove_dir(&dist)?;
     fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    // The readable assembled loader stays in target/ for debugging; dist/ gets it minified.
+    let loader = sh.target_dir().join("loader").join(LOADER);
+    write_file(&loader, &script)?;
     minify(sh, &loader, &dist.join(LOADER), Script::Classic)?;
     minify(sh, &module, &dist.join(MODULE), Script::Module)?;
     minify(
@@ -352,6 +356,14 @@ fn write_json(path: &Path, mut json: String) -> Result<(), String> {
         json.push('\n');
     }
     fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes `text` to `path`, creating its folder.
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// `path` relative to `dir`, with `/` separators (as npm and URLs write it).

@@ -6,6 +6,7 @@ mod bench;
 mod check;
 mod dist;
 mod load;
+mod loader;
 mod server;
 mod shell;
 mod tools;

@@ -1,0 +1,372 @@
+//! Start-up: waits for the document, resolves the config from its sources (built-in, inline
+//! JSON, `data-config`, `data-*` attributes; an invalid one runs fail-closed), negotiates the
+//! language, starts the runtime, honours Global Privacy Control and a test override, draws the
+//! UI (in the core build, only the "Cookie settings" button) and hands over to the runtime's
+//! start-up apply.
+
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, Event};
+
+use crate::config::{Config, ConfigError, ConfigFile};
+use crate::error::Error;
+use crate::events;
+use crate::i18n::{self, Texts};
+use crate::model::{Decision, View};
+use crate::runtime;
+#[cfg(feature = "ui")]
+use crate::ui;
+
+const PREFIX: &str = "CanEnrich Consent:";
+
+/// Id of the `<script type="application/json">` element holding an inline config.
+const INLINE_CONFIG_ID: &str = "canenrich-consent-config";
+
+/// Starts the widget with the loader's `options` (see `api::start`). Returns once the banner, if
+/// one is due, is rendered.
+pub async fn start(options: JsValue) -> Result<(), Error> {
+    // The inline config may follow the loader in the page: read it once the DOM is parsed.
+    dom_ready().await?;
+    let (config, fail_closed) = match resolve_config(&options) {
+        Ok(config) => (config, false),
+        Err(err) => {
+            web_sys::console::error_1(&JsValue::from_str(&format!(
+                "{PREFIX} {err}. Running fail-closed: optional cookies and tags stay blocked."
+            )));
+            (Config::builtin(), true)
+        }
+    };
+    let texts = Rc::new(load_texts(&config)?);
+    // Start-up runs in three tasks (read, decide, draw) so that none blocks input for long on a
+    // slow device; until the runtime starts, the loader's guards hold everything optional.
+    yield_now().await?;
+    let suffix_list = Reflect::get(&options, &"suffixList".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    // The loader's live list of the shadow roots gated elements went into (it grows later).
+    let shadow_roots = Reflect::get(&options, &"shadowRoots".into())
+        .ok()
+        .and_then(|roots| roots.dyn_into::<js_sys::Array>().ok())
+        .unwrap_or_default();
+    runtime::init(config.clone(), fail_closed, suffix_list, shadow_roots);
+    runtime::honour_gpc();
+    apply_test_override(&config);
+    let view = match text_field(&options, "view").as_deref() {
+        Some("banner") => Some(View::Banner),
+        Some("preferences") => Some(View::Preferences),
+        _ => None,
+    };
+    if let Some(view) = view {
+        runtime::show(view);
+    }
+    let css = text_field(&options, "css").unwrap_or_default();
+    let sheet = web_sys::CssStyleSheet::new().map_err(Error::browser("new CSSStyleSheet()"))?;
+    sheet
+        .replace_sync(&css)
+        .map_err(Error::browser("CSSStyleSheet.replaceSync"))?;
+    yield_now().await?;
+    let drawn = draw(&options, Rc::new(config), texts.clone(), &sheet)
+        .await
+        .and_then(|()| {
+            runtime::present(texts, sheet);
+            listen_for_settings_links()?;
+            runtime::watch()
+        });
+    if let Err(err) = drawn {
+        // Whatever could not be drawn, what refused categories left goes now.
+        runtime::erase_refused();
+        return Err(err);
+    }
+    let handover = Reflect::get(&options, &"handover".into()).is_ok_and(|v| v.is_truthy());
+    runtime::start_up(!handover);
+    // A core build that found no valid choice has handed over to the full UI during start-up:
+    // that one says it is ready, once its banner is on screen.
+    if !handover && runtime::is_running() {
+        events::dispatch(
+            "ready",
+            &runtime::consent()
+                .map(|c| events::consent_object(&c).into())
+                .unwrap_or(JsValue::NULL),
+        );
+    }
+    Ok(())
+}
+
+/// Renders the Yew UI and waits for its first render.
+#[cfg(feature = "ui")]
+async fn draw(
+    _options: &JsValue,
+    config: Rc<Config>,
+    texts: Rc<Texts>,
+    sheet: &web_sys::CssStyleSheet,
+) -> Result<(), Error> {
+    let root = crate::host::open(sheet, &texts).map_err(Error::browser("opening the widget"))?;
+    let initial = runtime::snapshot().ok_or(Error::NotStarted)?;
+    let mut resolve_rendered = None;
+    let rendered = Promise::new(&mut |resolve, _| resolve_rendered = Some(resolve));
+    ui::mount(
+        root,
+        ui::Setup {
+            config,
+            texts,
+            on_decide: Rc::new(|decision| {
+                if let Err(err) = runtime::commit(decision) {
+                    err.report();
+                }
+            }),
+            on_show: Rc::new(runtime::show),
+            on_dismiss: Rc::new(runtime::dismiss),
+            connect: Rc::new(move |sink| {
+                runtime::connect(sink);
+                if let Some(resolve) = &resolve_rendered {
+                    // Calling a promise's own resolve function cannot throw.
+                    resolve.call0(&JsValue::UNDEFINED).ok();
+                }
+            }),
+        },
+        initial,
+    );
+    // The app connects right after its first render: from then on the banner is on screen.
+    JsFuture::from(rendered)
+        .await
+        .map_err(Error::browser("rendering the widget"))?;
+    Ok(())
+}
+
+/// The core build: draws only the "Cookie settings" button (after a choice) and gives the
+/// runtime the loader's `options.upgrade`, which hands over to the full UI whenever a banner or
+/// the dialog must show — at start-up too, when no valid choice turns out to be stored.
+#[cfg(not(feature = "ui"))]
+async fn draw(
+    options: &JsValue,
+    config: Rc<Config>,
+    texts: Rc<Texts>,
+    sheet: &web_sys::CssStyleSheet,
+) -> Result<(), Error> {
+    let upgrade = Reflect::get(options, &"upgrade".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or(Error::NoUpgrade)?;
+    runtime::set_upgrade(upgrade);
+    let root = crate::host::open(sheet, &texts).map_err(Error::browser("opening the widget"))?;
+    let chosen = runtime::snapshot().is_some_and(|s| s.consent.is_some());
+    if config.show_reopen_button && chosen {
+        crate::host::reopen_button(&root, &config, &texts, || runtime::show(View::Preferences))
+            .map_err(Error::browser("drawing Cookie settings"))?;
+    }
+    Ok(())
+}
+
+/// Records the choice a test suite forces with `?canenrich-test=` or the `canenrich_test` cookie,
+/// when the config allows test overrides; otherwise warns that it was ignored.
+fn apply_test_override(config: &Config) {
+    const NAME: &str = "canenrich-test";
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let from_url = window
+        .location()
+        .search()
+        .ok()
+        .and_then(|search| crate::model::query_value(&search, NAME));
+    let from_cookie = window
+        .document()
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.cookie().ok())
+        .and_then(|header| {
+            crate::storage::cookie_value(&header, "canenrich_test").map(str::to_string)
+        });
+    let Some(value) = from_url.or(from_cookie) else {
+        return;
+    };
+    if !config.test_overrides {
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} ignored the test override `{value}`: the config does not set testOverrides"
+        )));
+        return;
+    }
+    match Decision::from_override(&value, config.category_names()) {
+        Some(decision) => {
+            runtime::debug(&format!("test override `{value}` recorded"));
+            if let Err(err) = runtime::commit(decision) {
+                err.report();
+            }
+        }
+        None => web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} unreadable test override `{value}` (accept-all, reject-all or category names)"
+        ))),
+    }
+}
+
+/// Built-in defaults ← inline JSON ← `data-config` document ← `data-*` attributes.
+fn resolve_config(options: &JsValue) -> Result<Config, ConfigError> {
+    let mut sources = Vec::new();
+    let inline = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(INLINE_CONFIG_ID))
+        .and_then(|element| element.text_content());
+    if let Some(inline) = inline {
+        sources.push((
+            "inline config",
+            ConfigFile::parse(&inline, "inline config")?,
+        ));
+    }
+    let remote_name = text_field(options, "remoteSource").unwrap_or_else(|| "data-config".into());
+    if let Some(error) = text_field(options, "remoteError") {
+        return Err(ConfigError {
+            source_name: remote_name,
+            path: ".".into(),
+            message: format!("could not be loaded ({error})"),
+        });
+    }
+    let remote = text_field(options, "remote")
+        .map(|json| ConfigFile::parse(&json, &remote_name))
+        .transpose()?;
+    let attributes = attribute_config(options)?;
+    let mut named: Vec<(&str, ConfigFile)> = sources;
+    if let Some(remote) = remote {
+        named.push((remote_name.as_str(), remote));
+    }
+    named.push(("data-* attributes", attributes));
+    Config::resolve(&named)
+}
+
+fn attribute_config(options: &JsValue) -> Result<ConfigFile, ConfigError> {
+    let attributes = Reflect::get(options, &"attributes".into()).unwrap_or_default();
+    let mut members = Vec::new();
+    for (attribute, field) in [
+        ("lang", "language"),
+        ("theme", "theme"),
+        ("position", "position"),
+    ] {
+        if let Some(value) = text_field(&attributes, attribute) {
+            members.push(format!(
+                "{}:{}",
+                crate::json::quote(field),
+                crate::json::quote(&value)
+            ));
+        }
+    }
+    if text_field(&attributes, "debug").is_some() {
+        members.push(r#""debug":true"#.to_string());
+    }
+    ConfigFile::parse(&format!("{{{}}}", members.join(",")), "data-* attributes")
+}
+
+fn load_texts(config: &Config) -> Result<Texts, Error> {
+    let window = web_sys::window().ok_or(Error::Missing("window"))?;
+    let document = window.document().ok_or(Error::Missing("document"))?;
+    let page = document
+        .document_element()
+        .map(|html| html.get_attribute("lang").unwrap_or_default())
+        .unwrap_or_default();
+    let browser: Vec<String> = window
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if let Some(asked) = config
+        .language
+        .as_deref()
+        .filter(|tag| i18n::supported(tag).is_none())
+    {
+        // Not a config error (the contract falls through to the page's language), but a site
+        // owner who set it wants to know it had no effect.
+        web_sys::console::warn_1(&JsValue::from_str(&format!(
+            "{PREFIX} language `{asked}` is not built in (en, zh-CN); using the page's or the browser's language"
+        )));
+    }
+    let candidates = config
+        .language
+        .iter()
+        .map(String::as_str)
+        .chain([page.as_str()])
+        .chain(browser.iter().map(String::as_str));
+    Texts::load(i18n::negotiate(candidates)).map_err(|err| Error::Language(err.to_string()))
+}
+
+fn text_field(object: &JsValue, key: &str) -> Option<String> {
+    if object.is_undefined() || object.is_null() {
+        return None;
+    }
+    Reflect::get(object, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+/// Waits for `DOMContentLoaded` when the document is still being parsed, so that every static
+/// gated tag is in the DOM before the first release pass.
+async fn dom_ready() -> Result<(), Error> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(Error::Missing("document"))?;
+    if document.ready_state() != "loading" {
+        return Ok(());
+    }
+    let mut listening = Ok(());
+    let ready = Promise::new(&mut |resolve, _| {
+        listening = document.add_event_listener_with_callback("DOMContentLoaded", &resolve);
+    });
+    listening.map_err(Error::browser("waiting for DOMContentLoaded"))?;
+    JsFuture::from(ready)
+        .await
+        .map_err(Error::browser("waiting for DOMContentLoaded"))?;
+    Ok(())
+}
+
+/// Lets the browser run other tasks (input, rendering) before continuing: `scheduler.yield()`
+/// where there is one (the continuation keeps its priority), else a zero-delay timeout.
+async fn yield_now() -> Result<(), Error> {
+    let scheduler = Reflect::get(&js_sys::global(), &"scheduler".into()).unwrap_or_default();
+    let yielded = Reflect::get(&scheduler, &"yield".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&scheduler).ok())
+        .and_then(|p| p.dyn_into::<Promise>().ok());
+    let promise = match yielded {
+        Some(promise) => promise,
+        None => {
+            let window = web_sys::window().ok_or(Error::Missing("window"))?;
+            let mut scheduled = Ok(0);
+            let promise = Promise::new(&mut |resolve, _| {
+                scheduled = window.set_timeout_with_callback(&resolve);
+            });
+            scheduled.map_err(Error::browser("setTimeout"))?;
+            promise
+        }
+    };
+    JsFuture::from(promise)
+        .await
+        .map_err(Error::browser("yielding to the browser"))?;
+    Ok(())
+}
+
+/// Any element with `data-canenrich="show-preferences"` opens the preferences dialog.
+fn listen_for_settings_links() -> Result<(), Error> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(Error::Missing("document"))?;
+    let listener = Closure::<dyn Fn(Event)>::new(|event: Event| {
+        let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+        let link = target.and_then(|t| {
+            t.closest("[data-canenrich='show-preferences']")
+                .ok()
+                .flatten()
+        });
+        if link.is_some() && runtime::is_running() {
+            event.prevent_default();
+            runtime::show(View::Preferences);
+        }
+    });
+    document
+        .add_event_listener_with_callback("click", listener.as_ref().unchecked_ref())
+        .map_err(Error::browser("listening for Cookie settings links"))?;
+    // The listener lives as long as the page.
+    listener.forget();
+    Ok(())
+}

@@ -1,0 +1,52 @@
+// The API stub and its `ready` promise: window.CanEnrichConsent exists from the first line, reads
+// answer "no consent" and actions wait until the WebAssembly has started. Also the state the
+// other parts share (the script's own tag and base URL, the running module).
+var w = window;
+var d = document;
+// A second copy of the loader (two tags, or a bundle and a tag) leaves the first in charge.
+if (w.CanEnrichConsent) return;
+var tag = d.currentScript;
+var base = new URL('.', (tag && tag.src) || d.baseURI).href;
+var engine = null; // the WebAssembly module being started or running (it decides the guards)
+var active = null; // the module that has started and answers the API
+var current = null; // promise of the module that takes the next action (changes on hand-over)
+var upgrading = false; // the core is handing over to the full UI
+var retired = null; // a core build that handed over before it finished starting
+var settle;
+var api;
+
+function newReady() {
+  var ready = new Promise(function (resolve, reject) {
+    settle = { resolve: resolve, reject: reject };
+  });
+  // A failed start is reported on the console; pages that await `ready` see the rejection.
+  ready.catch(function () {});
+  return ready;
+}
+
+// Before start-up, reads answer "no consent" and actions wait for the widget; during a
+// hand-over from the core to the full UI, actions wait for the full UI.
+function member(name, before) {
+  return function () {
+    var args = arguments;
+    if (active && !upgrading) return active[name].apply(null, args);
+    if (before !== undefined) return active ? active[name].apply(null, args) : before;
+    return (current || api.ready).then(function (glue) {
+      return (glue && glue[name] ? glue : active)[name].apply(null, args);
+    });
+  };
+}
+
+api = w.CanEnrichConsent = {
+  ready: newReady(),
+  getConsent: member('getConsent', null),
+  acceptedCategory: member('acceptedCategory', false),
+  getState: member('getState', null),
+  acceptAll: member('acceptAll'),
+  rejectAll: member('rejectAll'),
+  acceptCategories: member('acceptCategories'),
+  show: member('show'),
+  hide: member('hide'),
+  showPreferences: member('showPreferences'),
+  reset: member('reset')
+};

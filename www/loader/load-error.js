@@ -1,0 +1,44 @@
+// Load-error notice: the widget failed to load (blocked, offline, 404). Say so, keep everything
+// optional blocked, and offer to try again.
+
+// Read at start-up, like the rest of the loader, so the notice speaks the page's first language.
+var zh = /^zh/i.test(d.documentElement.lang || '');
+
+function notice(attempt) {
+  if (!d.body) {
+    d.addEventListener('DOMContentLoaded', function () { notice(attempt); });
+    return;
+  }
+  var host = d.getElementById('canenrich-consent');
+  if (!host) {
+    host = d.createElement('div');
+    host.id = 'canenrich-consent';
+    d.body.appendChild(host);
+  }
+  var root = host.shadowRoot || host.attachShadow({ mode: 'open' });
+  root.replaceChildren();
+  var sheet = d.createElement('link');
+  sheet.rel = 'stylesheet';
+  sheet.href = base + 'canenrich-consent.css';
+  var box = d.createElement('section');
+  box.className = 'cc cc-banner cc-fallback';
+  box.setAttribute('role', 'alert');
+  box.setAttribute('data-testid', 'load-error');
+  var text = d.createElement('p');
+  text.className = 'cc-text';
+  text.textContent = zh
+    ? 'Cookie 设置未能加载。在加载成功之前，所有可选 Cookie 都保持关闭。'
+    : 'Cookie settings could not load. Optional cookies stay off until they do.';
+  var retry = d.createElement('button');
+  retry.type = 'button';
+  retry.className = 'cc-button';
+  retry.setAttribute('data-testid', 'retry');
+  retry.textContent = zh ? '重试' : 'Try again';
+  retry.addEventListener('click', function () {
+    root.replaceChildren();
+    api.ready = newReady();
+    load(attempt + 1);
+  });
+  box.append(text, retry);
+  root.append(sheet, box);
+}

@@ -1,0 +1,129 @@
+// Loading: fetches the config and stylesheet, compiles and starts the core or full WebAssembly
+// build, hands over from the core to the full UI, and settles `ready`.
+
+// A same-origin-credentials fetch that fails on an HTTP error status.
+function fetchOk(url) {
+  return fetch(url, { credentials: 'same-origin' }).then(function (response) {
+    if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
+    return response;
+  });
+}
+
+function fetchText(url) {
+  return fetchOk(url).then(function (response) { return response.text(); });
+}
+
+var configUrl = tag && tag.getAttribute('data-config');
+var attributes = {};
+['lang', 'theme', 'position'].forEach(function (name) {
+  var value = tag && tag.getAttribute('data-' + name);
+  if (value) attributes[name] = value;
+});
+if (tag && tag.hasAttribute('data-debug')) attributes.debug = 'true';
+
+// The config and stylesheet of the current attempt, fetched while the WebAssembly compiles.
+var inputs = null;
+
+// Fetches and compiles a WebAssembly module, streaming when the host sends application/wasm.
+function compile(url) {
+  return fetchOk(url).then(function (response) {
+    var type = response.headers.get('content-type') || '';
+    return WebAssembly.compileStreaming && type.indexOf('application/wasm') === 0
+      ? WebAssembly.compileStreaming(response)
+      : response.arrayBuffer().then(function (bytes) { return WebAssembly.compile(bytes); });
+  });
+}
+
+function instantiate(flavour, suffix) {
+  var name = flavour === 'core' ? 'canenrich_consent_core' : 'canenrich_consent';
+  // The module downloads and compiles while its JS glue loads, not after it.
+  var module = compile(base + name + '_bg.wasm' + suffix);
+  module.catch(function () {}); // handled below; the glue may fail first
+  return import(base + name + '.js' + suffix).then(function (glue) {
+    return module.then(function (compiled) {
+      return glue.default({ module_or_path: compiled });
+    }).then(function () {
+      return glue;
+    });
+  });
+}
+
+function boot(flavour, suffix, extra) {
+  return Promise.all([instantiate(flavour, suffix), inputs]).then(function (loaded) {
+    var glue = loaded[0];
+    engine = glue;
+    var options = {
+      remote: loaded[1][0].text,
+      remoteError: loaded[1][0].error,
+      remoteSource: configUrl || undefined,
+      attributes: attributes,
+      css: loaded[1][1],
+      upgrade: upgrade,
+      shadowRoots: roots,
+      // Fetched only when something must be erased on a host with parent domains.
+      suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
+    };
+    Object.keys(extra).forEach(function (key) {
+      options[key] = extra[key];
+    });
+    return glue.start(options).then(function () {
+      // A core build that found no valid choice handed over while starting: the full UI
+      // answers from now on, and `ready` waits for it.
+      if (glue === retired) return current;
+      active = glue;
+      queued.forEach(function (value) {
+        if (glue.keepsCookie(value)) cookie.set.call(d, value);
+      });
+      queued = [];
+      return glue;
+    });
+  });
+}
+
+// Called by the core build when the banner or the preferences must show.
+function upgrade(view) {
+  if (upgrading || !engine) return;
+  upgrading = true;
+  var core = engine;
+  // Only a core that finished starting has announced the choice and said it is ready.
+  var started = core === active;
+  if (!started) retired = core;
+  core.stop();
+  current = boot('full', '', { view: view, handover: started }).then(
+    function (glue) {
+      upgrading = false;
+      return glue;
+    },
+    function (error) {
+      upgrading = false;
+      // While starting, the failure is start-up's: `ready` rejects and the notice shows.
+      if (!started) throw error;
+      console.error('CanEnrich Consent could not load the preferences.', error);
+      return core;
+    });
+}
+
+function load(attempt) {
+  var suffix = attempt ? '?retry=' + attempt : '';
+  var remote = configUrl
+    ? fetchText(new URL(configUrl, d.baseURI).href).then(
+        function (text) { return { text: text }; },
+        function (error) { return { error: String((error && error.message) || error) }; })
+    : Promise.resolve({});
+  var css = fetchText(base + 'canenrich-consent.css').catch(function () { return ''; });
+  inputs = Promise.all([remote, css]);
+  // A returning visitor (a consent cookie exists) gets the small core build, which has no banner
+  // or dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
+  var jar = cookie && cookie.get ? cookie.get.call(d) : d.cookie;
+  var returning = /(?:^|;\s*)canenrich_consent=/.test(jar);
+  current = boot(returning ? 'core' : 'full', suffix, {});
+  current.then(
+    function () {
+      settle.resolve(api);
+    },
+    function (error) {
+      console.error('CanEnrich Consent could not start; optional cookies and tags stay blocked.', error);
+      settle.reject(error);
+      notice(attempt, error);
+    });
+}

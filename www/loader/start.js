@@ -1,0 +1,2 @@
+// Starts loading, last: every guard above is in place before anything can answer.
+load(0);
