@@ -19,6 +19,9 @@ pub struct Options {
     pub dist: PathBuf,
     /// The demo site's pages (`--www`, default `www/site`).
     pub www: PathBuf,
+    /// The directory holding the playground's `index.html` and `www/playground/` (the
+    /// repository root), served at `/playground/` (`--playground`, default `.`).
+    pub playground: PathBuf,
     /// Where consent receipts are kept (`--db` or `--database-url`, else `DATABASE_URL`, else
     /// SQLite at `target/demo/consent.db`).
     pub database: Database,
@@ -100,6 +103,7 @@ impl Default for Options {
             port: 8080,
             dist: PathBuf::from("dist"),
             www: PathBuf::from("www/site"),
+            playground: PathBuf::from("."),
             database: Database::Sqlite(PathBuf::from("target/demo/consent.db")),
             rate_limit: DEFAULT_RATE_LIMIT,
             cors_origins: Vec::new(),
@@ -165,6 +169,9 @@ struct Args {
     /// The demo site's pages
     #[arg(long, env = "CANENRICH_WWW", default_value = "www/site")]
     www: PathBuf,
+    /// Where index.html and www/playground/ are (the repository root), served at /playground/
+    #[arg(long, env = "CANENRICH_PLAYGROUND", default_value = ".")]
+    playground: PathBuf,
     /// SQLite file for consent receipts, or :memory: [default: target/demo/consent.db]
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
@@ -261,6 +268,7 @@ impl Options {
             port: args.port,
             dist: args.dist,
             www: args.www,
+            playground: args.playground,
             database,
             rate_limit: args.rate_limit,
             cors_origins: args.cors_origin,
@@ -348,6 +356,20 @@ mod tests {
         let err = parse(&["--rate-limit=-1"]).expect_err("negative");
         assert!(err.to_string().contains("--rate-limit"), "{err}");
         assert!(parse(&["--rate-limit", "-1"]).is_err());
+    }
+
+    #[test]
+    fn the_playground_is_served_from_the_working_directory_unless_told_otherwise() {
+        assert_eq!(
+            parse(&[]).map(|o| o.playground).ok(),
+            Some(PathBuf::from("."))
+        );
+        assert_eq!(
+            parse(&["--playground", "/srv/canenrich"])
+                .map(|o| o.playground)
+                .ok(),
+            Some(PathBuf::from("/srv/canenrich"))
+        );
     }
 
     fn with_env(args: &[&str], database_url: &str) -> Result<Options, CliError> {

@@ -22,6 +22,7 @@ pub mod store;
 pub mod token;
 pub mod trace;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub dist: Dir,
     /// The demo site's pages.
     pub www: Dir,
+    /// Where the playground's `index.html` and `www/playground/` are.
+    pub playground: PathBuf,
     /// Consent receipts.
     pub store: Store,
     /// Signed-in sessions.
@@ -79,6 +82,7 @@ impl AppState {
         Ok(Self {
             dist: Dir::new(options.dist.clone(), false),
             www: Dir::new(options.www.clone(), true),
+            playground: options.playground.clone(),
             store: Store::open(&options.database).await?,
             sessions: Sessions::default(),
             limiter: RateLimiter::per_second(options.rate_limit),
@@ -179,6 +183,9 @@ pub fn router(state: Shared) -> Router {
         .route("/account", get(site::account))
         .route("/logout", post(site::logout))
         .route("/consent/{*path}", get(site::widget_file))
+        .route("/playground", get(site::playground))
+        .route("/playground/", get(site::playground))
+        .route("/playground/{*path}", get(site::playground))
         .merge(receipts)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(site::site_file)

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -34,6 +34,31 @@ pub async fn widget_file(State(state): State<Shared>, request: Request) -> Respo
         Some(rest) => state.dist.serve(request, rest, Policy::Nonce).await,
         None => files::not_found(),
     }
+}
+
+/// `GET /playground/…`: the playground, laid out as in the repository so that its relative
+/// paths work here and on any static host: `index.html` (under the strict policy), `dist/…`
+/// from the dist directory and `www/playground/…`. Nothing else of the repository is served;
+/// `/playground` redirects to `/playground/`, the base its relative paths need.
+pub async fn playground(State(state): State<Shared>, uri: Uri) -> Response {
+    let rest = uri.path().strip_prefix("/playground").unwrap_or_default();
+    if rest.is_empty() {
+        return (
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, "/playground/")],
+        )
+            .into_response();
+    }
+    let path = match rest {
+        "/" | "/index.html" => Some(state.playground.join("index.html")),
+        _ => match rest.strip_prefix("/dist/") {
+            Some(file) => files::resolve(state.dist.root(), file, false),
+            None => rest.strip_prefix("/www/playground/").and_then(|file| {
+                files::resolve(&state.playground.join("www/playground"), file, true)
+            }),
+        },
+    };
+    files::serve(path, Policy::Strict).await
 }
 
 /// Every other path: a static file from the site directory (GET and HEAD only). Files and

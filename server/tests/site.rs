@@ -327,3 +327,38 @@ async fn healthz_says_ok() {
     let reply = app().await.get("/healthz", None).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "ok"));
 }
+
+#[tokio::test]
+async fn the_playground_is_served_with_its_files_under_the_strict_policy_and_nothing_else() {
+    let app = app().await;
+    let bare = app.get("/playground", None).await;
+    assert_eq!(bare.status, 308);
+    assert_eq!(bare.header("location"), "/playground/");
+
+    let page = app.get("/playground/", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page
+        .body
+        .contains("<script type=\"module\" src=\"www/playground/main.js\"></script>"));
+    assert_eq!(
+        page.header("content-security-policy"),
+        canenrich_server::html::STRICT_POLICY
+    );
+    let module = app.get("/playground/www/playground/main.js", None).await;
+    assert_eq!(module.status, 200);
+    assert!(module.header("content-type").starts_with("text/javascript"));
+    let config = app.get("/playground/dist/config.json", None).await;
+    assert_eq!(config.status, 200);
+    assert_eq!(config.body, "{\"revision\":1}");
+
+    for hidden in [
+        "/playground/Cargo.toml",
+        "/playground/www/site/index.html",
+        "/playground/www/playground/../../Cargo.toml",
+        "/playground/dist/../Cargo.toml",
+        "/playground/dist/%2e%2e/Cargo.toml",
+        "/playground/src/lib.rs",
+    ] {
+        assert_eq!(app.get(hidden, None).await.status, 404, "{hidden}");
+    }
+}

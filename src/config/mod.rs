@@ -377,17 +377,12 @@ pub fn builtin_json() -> String {
 
 /// The JSON Schema (draft 2020-12) of the config file, generated from [`ConfigFile`]: the `///`
 /// docs become descriptions and unknown fields are refused, as [`ConfigFile::parse`] does.
-/// Shipped as `dist/config.schema.json`; its `$id` is where the npm package of this version
-/// publishes it.
+/// Shipped as `dist/config.schema.json`. It has no `$id`: the package is not published at any
+/// address yet, and an `$id` naming one that does not answer would mislead editors; configs
+/// point to the copy next to the widget (`"$schema": "/consent/config.schema.json"`).
 #[cfg(feature = "schema")]
 pub fn schema_json() -> String {
     let mut schema = schemars::schema_for!(ConfigFile);
-    let id = concat!(
-        "https://unpkg.com/@canenrich/consent@",
-        env!("CARGO_PKG_VERSION"),
-        "/config.schema.json"
-    );
-    schema.insert("$id".into(), id.into());
     schema.insert("title".into(), "CanEnrich Consent config".into());
     // Serialising a JSON value cannot fail.
     serde_json::to_string_pretty(&schema).unwrap_or_default()

@@ -8,7 +8,9 @@ import type {
   ConsentMethod,
   ConsentRecord,
   WidgetState,
+  LoadOptions,
 } from '@canenrich/consent';
+import { load } from '@canenrich/consent';
 
 const config: ConsentConfig = {
   revision: 2,
@@ -93,4 +95,18 @@ window.addEventListener('canenrich:change', (event) => {
   console.log(changed, cookies, storage, method);
 });
 
-console.log(config, typo, pink, main);
+// The ES module entry for bundled apps.
+async function bundled(): Promise<void> {
+  const options: LoadOptions = { base: '/consent/', config, lang: 'zh-CN', theme: 'auto', position: 'center' };
+  const api: CanEnrichConsentApi = await load(options);
+  await load({ base: new URL('https://cdn.example/consent/'), config: '/consent/config.json', nonce: 'abc' });
+  console.log(api.getConsent());
+  // @ts-expect-error `base` (where dist/ is hosted) is required
+  await load({ config });
+  // @ts-expect-error positions are a closed set
+  await load({ base: '/consent/', position: 'top' });
+  // @ts-expect-error a config object is checked like any other
+  await load({ base: '/consent/', config: { revison: 2 } });
+}
+
+console.log(config, typo, pink, main, bundled);

@@ -2,13 +2,14 @@
  * TypeScript declarations for CanEnrich Consent: the JSON config, the consent record, the
  * `window.CanEnrichConsent` API the loader creates and the `canenrich:*` window events.
  *
- * The loader is a plain script tag, so these types describe globals. Bring them into a project
- * with `import type { … } from '@canenrich/consent'`, or for the globals alone with
+ * The loader is a plain script tag, so these types describe globals; the package's ES module
+ * entry adds `load()` for bundled apps. Bring them into a project with
+ * `import type { … } from '@canenrich/consent'` (or `import { load }`), or for the globals alone with
  * `/// <reference types="@canenrich/consent" />` (or `"types": ["@canenrich/consent"]` in
  * `tsconfig.json`).
  *
  * Hand-written: keep in step with `src/config/mod.rs` (the config), `src/events.rs` (records and
- * event details), `src/api.rs` and `www/loader/api.js` (the API).
+ * event details), `src/api.rs` and `www/loader/api.js` (the API), `www/canenrich-consent.mjs` (`load`).
  */
 
 /** Colour scheme of the widget. */
@@ -221,6 +222,43 @@ export interface CanEnrichConsentApi {
   /** Forgets the stored choice and shows the banner again. */
   reset(): void;
 }
+
+/** Options of {@link load}. */
+export interface LoadOptions {
+  /**
+   * Where `dist/` is hosted: an absolute http(s) URL or a path on this site, e.g. `'/consent/'`
+   * or `'https://cdn.example/@canenrich/consent@0.1.0/'`. The loader, the WebAssembly and the
+   * stylesheet are fetched from there, whatever the bundler did with this module.
+   */
+  base: string | URL;
+  /**
+   * The config: an object (put in the page as the inline config) or the URL of a JSON file
+   * (the loader tag's `data-config`). Merged over the built-in defaults.
+   */
+  config?: ConsentConfig | string | URL;
+  /** The loader tag's `data-lang`: `en` or `zh-CN` (`zh`, `zh-Hans`, `zh-SG` map to it). */
+  lang?: string;
+  /** The loader tag's `data-theme`. */
+  theme?: Theme;
+  /** The loader tag's `data-position`. */
+  position?: Position;
+  /** The page's CSP nonce, given to the loader tag (and so carried over to released inline tags). */
+  nonce?: string;
+}
+
+/**
+ * Starts the widget from `options.base` by adding the loader script to the page, and resolves
+ * with `window.CanEnrichConsent` once it has started (its `ready`). Rejects without loading
+ * anything when the options are wrong, and when the loader cannot load (optional cookies and
+ * tags stay blocked). Called again, or on a page that already has the loader tag, it resolves
+ * with the same widget.
+ *
+ * ```ts
+ * import { load } from '@canenrich/consent';
+ * const consent = await load({ base: '/consent/', config: { revision: 2 } });
+ * ```
+ */
+export declare function load(options: LoadOptions): Promise<CanEnrichConsentApi>;
 
 declare global {
   /** The CanEnrich Consent API, created by the loader script. */

@@ -77,9 +77,19 @@ fn run_steps(sh: &Shell, steps: &mut Steps) -> Result<(), String> {
     })?;
     steps.run("dist", || dist::dist(sh))?;
     // dist/ as the npm package: the config validates against its schema, `npm pack` ships every
-    // file, the .d.ts type-checks (typescript from package-lock.json), .br/.gz round-trip.
+    // file, the .d.ts type-checks (typescript from package-lock.json), .br/.gz round-trip, the
+    // playground validator agrees with ajv, and apps built with Vite and esbuild run it.
     steps.run("package tests", || {
         sh.run(sh.cmd("node").args(["--test", "tests/package/"]))
+    })?;
+    // The README's nginx block, run by a real nginx (precompressed files, cache headers, proxy).
+    steps.run("README quick starts (nginx)", || {
+        tools::ensure_nginx(sh)?;
+        sh.run(
+            sh.cmd("node")
+                .args(["--test", "tests/docs/"])
+                .env("CANENRICH_NGINX", tools::NGINX),
+        )
     })?;
     steps.run("build server", || {
         sh.run(

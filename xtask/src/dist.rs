@@ -21,11 +21,13 @@ pub const CORE_NAME: &str = "canenrich_consent_core";
 
 /// Name of the npm package `dist/` is.
 const PACKAGE_NAME: &str = "@canenrich/consent";
+/// The ES module entry for bundlers (`load({ base })`), the package's `"."` export.
+const MODULE: &str = "canenrich-consent.mjs";
 /// The TypeScript declarations of the config, the record, the API and the events.
 const TYPES: &str = "canenrich-consent.d.ts";
 /// The JSON Schema of the config.
 const SCHEMA: &str = "config.schema.json";
-/// The loader, the one file a site embeds.
+/// The loader, the one file a site embeds (the package's `"./loader"` export).
 pub const LOADER: &str = "canenrich-consent.js";
 /// The widget's stylesheet.
 pub const CSS: &str = "canenrich-consent.css";
@@ -62,8 +64,9 @@ pub fn wasm_pack_build(
 pub fn dist(sh: &Shell) -> Result<(), String> {
     let root = &sh.root;
     let css = root.join("styles").join("widget.css");
+    let module = root.join("www").join(MODULE);
     let types = root.join("www").join("types").join(TYPES);
-    require(&[&css, &types])?;
+    require(&[&module, &css, &types])?;
     // Read first: a malformed budgets file fails before the long WebAssembly builds.
     let budgets = read_budgets(root)?;
     // Assembled first: a missing or unlisted part fails before the long WebAssembly builds.
@@ -98,6 +101,7 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     let loader = sh.target_dir().join("loader").join(LOADER);
     write_file(&loader, &script)?;
     minify(sh, &loader, &dist.join(LOADER), Script::Classic)?;
+    minify(sh, &module, &dist.join(MODULE), Script::Module)?;
     minify(
         sh,
         &glue,
@@ -234,7 +238,7 @@ fn is_precompressed(path: &Path) -> bool {
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default();
-    matches!(extension, "js" | "wasm" | "css" | "json" | "dat")
+    matches!(extension, "js" | "mjs" | "wasm" | "css" | "json" | "dat")
 }
 
 /// The Public Suffix List as the widget reads it: the licence header, the section markers and
@@ -300,8 +304,8 @@ fn sibling(path: &Path, extension: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// `dist/package.json`: name, version, description and license from the root `Cargo.toml`;
-/// `files` is every file of the package.
+/// `dist/package.json`: name, version, description, license, repository and homepage from the
+/// root `Cargo.toml`; `files` is every file of the package.
 fn package_json(manifest: &str, files: &[String]) -> Result<String, String> {
     let field = |key: &str| {
         package_field(manifest, key).ok_or(format!("Cargo.toml has no [package] {key}"))
@@ -311,6 +315,11 @@ fn package_json(manifest: &str, files: &[String]) -> Result<String, String> {
         version: field("version")?,
         description: field("description")?,
         license: field("license")?,
+        repository: Repository {
+            kind: "git",
+            url: format!("git+{}.git", field("repository")?.trim_end_matches(".git")),
+        },
+        homepage: field("homepage")?,
         keywords: &[
             "cookie-consent",
             "gdpr",
@@ -318,20 +327,23 @@ fn package_json(manifest: &str, files: &[String]) -> Result<String, String> {
             "cookies",
             "webassembly",
         ],
-        main: "canenrich-consent.js",
+        kind: "module",
+        main: MODULE,
+        module: MODULE,
         types: TYPES,
         exports: Exports {
             root: Entry {
                 types: format!("./{TYPES}"),
-                default: "./canenrich-consent.js",
+                default: format!("./{MODULE}"),
             },
+            loader: format!("./{LOADER}"),
             schema: format!("./{SCHEMA}"),
             config: "./config.json",
             css: "./canenrich-consent.css",
             package: "./package.json",
         },
         files,
-        side_effects: true,
+        side_effects: [format!("./{LOADER}")],
     };
     serde_json::to_string_pretty(&package).map_err(|e| format!("package.json: {e}"))
 }
@@ -344,20 +356,39 @@ struct Package<'a> {
     version: String,
     description: String,
     license: String,
+    repository: Repository,
+    homepage: String,
     keywords: &'a [&'a str],
+    /// `"module"`: the `.js` files are not CommonJS (the loader is a classic browser script).
+    #[serde(rename = "type")]
+    kind: &'a str,
     main: &'a str,
+    /// The ES module entry, for bundlers that predate `exports`.
+    module: &'a str,
     types: &'a str,
     exports: Exports<'a>,
     files: &'a [String],
-    /// Importing the loader creates `window.CanEnrichConsent`: bundlers must keep it.
-    side_effects: bool,
+    /// Only the classic loader does something when it is loaded (it creates
+    /// `window.CanEnrichConsent`); the ES module entry acts when `load()` is called, so a bundler
+    /// may drop an import of it that is never used.
+    side_effects: [String; 1],
 }
 
-/// `exports`: the loader (with its types) and the JSON and CSS files.
+/// `repository`: where the source is.
+#[derive(serde::Serialize)]
+struct Repository {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: String,
+}
+
+/// `exports`: the ES module entry (with its types), the classic loader and the JSON and CSS files.
 #[derive(serde::Serialize)]
 struct Exports<'a> {
     #[serde(rename = ".")]
-    root: Entry<'a>,
+    root: Entry,
+    #[serde(rename = "./loader")]
+    loader: String,
     #[serde(rename = "./config.schema.json")]
     schema: String,
     #[serde(rename = "./config.json")]
@@ -371,9 +402,9 @@ struct Exports<'a> {
 /// A conditional export. TypeScript takes the first condition that matches, so `types` comes
 /// before `default`.
 #[derive(serde::Serialize)]
-struct Entry<'a> {
+struct Entry {
     types: String,
-    default: &'a str,
+    default: String,
 }
 
 /// A `key = "value"` string of the `[package]` table of a Cargo manifest.
@@ -661,7 +692,8 @@ mod tests {
         assert_eq!(package_field(manifest, "version").as_deref(), Some("1.2.3"));
         assert_eq!(package_field(manifest, "license"), None);
         let json = package_json(
-            "[package]\nversion = \"1.2.3\"\ndescription = \"d\"\nlicense = \"MIT\"\n",
+            "[package]\nversion = \"1.2.3\"\ndescription = \"d\"\nlicense = \"MIT\"\n\
+             repository = \"https://git.example/c\"\nhomepage = \"https://c.example\"\n",
             &["a.js".into()],
         )
         .unwrap();
@@ -670,6 +702,18 @@ mod tests {
         assert_eq!(json["version"], "1.2.3");
         assert_eq!(json["types"], TYPES);
         assert_eq!(json["files"], serde_json::json!(["a.js"]));
+        assert_eq!(
+            json["repository"],
+            serde_json::json!({ "type": "git", "url": "git+https://git.example/c.git" })
+        );
+        assert_eq!(json["homepage"], "https://c.example");
+        assert_eq!(json["exports"]["."]["default"], "./canenrich-consent.mjs");
+        assert_eq!(json["exports"]["./loader"], "./canenrich-consent.js");
+        assert!(package_json(
+            "[package]\nversion = \"1\"\ndescription = \"d\"\nlicense = \"MIT\"\n",
+            &[]
+        )
+        .is_err());
     }
 
     #[test]

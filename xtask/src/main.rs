@@ -146,6 +146,9 @@ fn scan(args: Vec<String>) -> ExitCode {
 /// Builds `dist/` and serves the demo site in the foreground until interrupted.
 fn demo(sh: &Shell, port: u16) -> Result<(), String> {
     dist::dist(sh)?;
+    println!(
+        "playground: http://127.0.0.1:{port}/playground/ (the site: http://127.0.0.1:{port}/)"
+    );
     let port = port.to_string();
     sh.run(sh.cargo().args([
         "run",

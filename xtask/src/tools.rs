@@ -167,6 +167,22 @@ fn ensure_chromium(sh: &Shell) -> Result<(), String> {
     )
 }
 
+/// Debian's nginx, which the README's nginx quick start is tested with.
+pub const NGINX: &str = "/usr/sbin/nginx";
+/// Its `brotli_static` module (the quick start serves the `.br` files with it).
+const NGINX_BROTLI: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
+
+/// nginx and its brotli_static module for the "README quick starts" step. The test runs its own
+/// nginx on a free port; the package's service is not needed (Debian does not start it where
+/// `policy-rc.d` forbids, as on these machines).
+pub fn ensure_nginx(sh: &Shell) -> Result<(), String> {
+    if Path::new(NGINX).exists() && Path::new(NGINX_BROTLI).exists() {
+        println!("ok: {NGINX} and its brotli_static module are installed");
+        return Ok(());
+    }
+    apt_install(sh, &["nginx", "libnginx-mod-http-brotli-static"])
+}
+
 /// `apt-get update && apt-get install -y <packages>` (through sudo unless root).
 fn apt_install(sh: &Shell, packages: &[&str]) -> Result<(), String> {
     println!("installing {} with apt-get", packages.join(", "));

@@ -156,6 +156,7 @@ pub async fn app_with(adjust: impl FnOnce(&mut Options)) -> App {
     let mut options = Options {
         dist,
         www: manifest.join("../www/site"),
+        playground: manifest.join(".."),
         database: Database::Sqlite(PathBuf::from(":memory:")),
         ..Options::default()
     };
