@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::shell::Shell;
-use crate::{loader, tools};
+use crate::{first_paint, loader, tools};
 
 /// Where wasm-pack writes the compiled widget (relative to the repository root).
 const WASM_PKG: &str = "target/wasm-pkg";
@@ -59,8 +59,13 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     let css = root.join("styles").join("widget.css");
     let types = root.join("www").join("types").join(TYPES);
     require(&[&css, &types])?;
-    // Assembled first: a missing or unlisted part fails before the long WebAssembly builds.
+    let stylesheet =
+        fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
+    let stylesheet = minify_css(&stylesheet);
+    // Assembled first: a missing or unlisted part fails before the long WebAssembly builds. The
+    // first layer is pre-rendered into it, for the loader to paint before the WebAssembly loads.
     let script = loader::assemble(&root.join(loader::DIR))?;
+    let script = first_paint::inject(&script, &stylesheet)?;
     let manifest = fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
 
@@ -110,10 +115,8 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
         Script::Module,
     )?;
     copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
-    let stylesheet =
-        fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
     let target = dist.join("canenrich-consent.css");
-    fs::write(&target, minify_css(&stylesheet))
+    fs::write(&target, &stylesheet)
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
     // from here, so dist/ is incomplete without it.
@@ -406,7 +409,7 @@ fn minify(sh: &Shell, from: &Path, to: &Path, script: Script) -> Result<(), Stri
 /// `css` without comments and with every run of whitespace cut to one space, or to none next to
 /// `{`, `}` and `;`. Strings are copied as they are. Nothing else changes, so selectors such as
 /// `.a :focus` keep their meaning.
-fn minify_css(css: &str) -> String {
+pub fn minify_css(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut chars = css.chars().peekable();
     let mut space = false;

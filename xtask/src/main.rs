@@ -5,6 +5,7 @@
 mod bench;
 mod check;
 mod dist;
+mod first_paint;
 mod load;
 mod loader;
 mod server;
