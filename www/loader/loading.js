@@ -60,6 +60,7 @@ function boot(flavour, suffix, extra) {
       css: loaded[1][1],
       upgrade: upgrade,
       shadowRoots: roots,
+      takeOver: takeOver,
       // Fetched only when something must be erased on a host with parent domains.
       suffixList: function () { return fetchText(base + 'public_suffix_list.dat'); }
     };
@@ -75,6 +76,7 @@ function boot(flavour, suffix, extra) {
         if (glue.keepsCookie(value)) cookie.set.call(d, value);
       });
       queued = [];
+      replay(glue);
       return glue;
     });
   });
@@ -112,6 +114,7 @@ function load(attempt) {
     : Promise.resolve({});
   var css = fetchText(base + 'canenrich-consent.css').catch(function () { return ''; });
   inputs = Promise.all([remote, css]);
+  schedulePaint(remote);
   // A returning visitor (a consent cookie exists) gets the small core build, which has no banner
   // or dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
   var jar = cookie && cookie.get ? cookie.get.call(d) : d.cookie;
