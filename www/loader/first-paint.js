@@ -151,8 +151,8 @@ function paint(settings) {
   // The widget's host is the last element of <body> (its controls are the last stops of the
   // page's tab order); painted while <body> is still being parsed, it moves there once it
   // is, keeping its state and focus.
-  if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', settle);
-  function settle() {
+  if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', moveToEnd);
+  function moveToEnd() {
     if (!host.isConnected || d.body.lastElementChild === host) return;
     if (d.body.moveBefore) {
       d.body.moveBefore(host, null);
