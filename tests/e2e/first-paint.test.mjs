@@ -32,7 +32,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Holds every request for the full build's `.wasm` back `ms`, then lets it through (`fail`: answers
- * 404 instead). Resolves `arrived` when the first one is let through.
+ * 404 instead). Resolves with `{ arrived }`, a promise settled when the first one is let through.
  */
 async function holdWasm(ms, { fail = false } = {}) {
   const owner = site.context;
@@ -49,7 +49,7 @@ async function holdWasm(ms, { fail = false } = {}) {
       // The test ended while it was held.
     }
   });
-  return arrived;
+  return { arrived };
 }
 
 /**
@@ -123,7 +123,7 @@ async function axeViolations(page) {
 test('the banner is painted, styled and accessible before the WebAssembly arrives, and then hydrated in place', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.addInitScript(recordFirstSight);
   await site.context.addInitScript({ content: AXE_SOURCE });
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   const page = await site.openPage('/', { waitForWidget: false });
 
   const sight = await firstSight(page);
@@ -160,7 +160,7 @@ test('the banner is painted, styled and accessible before the WebAssembly arrive
 
 test('Reject all pressed before the WebAssembly arrives is honoured once after it, and nothing gated runs before', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.addInitScript(recordFirstSight);
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   const page = await site.openPage('/', { waitForWidget: false });
   await firstSight(page);
 
@@ -188,7 +188,7 @@ test('Reject all pressed before the WebAssembly arrives is honoured once after i
 
 test('Accept all pressed before the WebAssembly arrives releases every tag once, only after it', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.addInitScript(recordFirstSight);
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   const page = await site.openPage('/', { waitForWidget: false });
   await firstSight(page);
 
@@ -208,7 +208,7 @@ test('Accept all pressed before the WebAssembly arrives releases every tag once,
 
 test('the keyboard works on the painted banner: Manage preferences pressed with Enter opens the dialog once the WebAssembly answers', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.addInitScript(recordFirstSight);
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   const page = await site.openPage('/', { waitForWidget: false });
   await firstSight(page);
   await page.waitForFunction(() => document.readyState !== 'loading');
@@ -237,7 +237,7 @@ test('the keyboard works on the painted banner: Manage preferences pressed with 
 
 test('a data-config that changes the language is painted as soon as it arrives, never the built-in title first', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.addInitScript(recordFirstSight);
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   let served = 0;
   await site.context.route(/\/demo\/consent\.json$/, async (route) => {
     await sleep(500);
@@ -264,7 +264,7 @@ test('a data-config that changes the language is painted as soon as it arrives, 
 test('a page in Chinese gets the pre-rendered zh-CN banner before the WebAssembly, and keeps it', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.addInitScript(recordFirstSight);
   await servePagesInChinese(site);
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   const page = await site.openPage('/', { waitForWidget: false });
   const sight = await firstSight(page);
   assert.equal(sight.title, '我们使用 Cookie');
@@ -288,7 +288,7 @@ test('a painted banner the widget would draw differently is replaced in one fram
     html.replace('<script src="/consent/canenrich-consent.js"',
       '<script type="application/json" id="canenrich-consent-config">{"revision":1.5,"theme":"dark"}</script>\n<script src="/consent/canenrich-consent.js"'));
   site.expectProblem(/invalid config .*revision/);
-  const arrived = await holdWasm(WASM_DELAY_MS);
+  const { arrived } = await holdWasm(WASM_DELAY_MS);
   const page = await site.openPage('/', { waitForWidget: false });
   await firstSight(page);
   assert.match(await page.evaluate((host) => document.querySelector(host).shadowRoot.querySelector('.cc-surface').className, HOST), /cc-theme-dark/);
@@ -320,7 +320,7 @@ test('a WebAssembly that fails after the banner was painted turns it into the lo
   await site.context.addInitScript(recordFirstSight);
   site.expectProblem(/could not start/);
   site.expectProblem(/Failed to load resource/);
-  const arrived = await holdWasm(1_500, { fail: true });
+  const { arrived } = await holdWasm(1_500, { fail: true });
   const page = await site.openPage('/', { waitForWidget: false });
   await firstSight(page);
   await bannerButton(page, 'Accept all').click();
