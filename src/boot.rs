@@ -115,40 +115,65 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
     Ok(())
 }
 
-/// Renders the Yew UI and waits for its first render.
+/// Renders the Yew UI and waits for its first render. When the loader painted the pre-rendered
+/// first layer, the UI takes it over: it hydrates the painted markup when that is untouched and
+/// has the key of this first render (Yew panics on markup that does not match), else it renders
+/// afresh beside it and removes it in the same task, before the browser paints again.
 #[cfg(feature = "ui")]
 async fn draw(
-    _options: &JsValue,
+    options: &JsValue,
     config: Rc<Config>,
     texts: Rc<Texts>,
     sheet: &web_sys::CssStyleSheet,
 ) -> Result<(), Error> {
-    let root = crate::host::open(sheet, &texts).map_err(Error::browser("opening the widget"))?;
     let initial = runtime::snapshot().ok_or(Error::NotStarted)?;
+    // The loader stops holding presses from here on, and answers the key of the banner it
+    // painted when that markup is still untouched.
+    let painted_key = Reflect::get(options, &"takeOver".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|take_over| take_over.call0(&JsValue::UNDEFINED).ok())
+        .and_then(|key| key.as_string());
+    let painted_root = crate::host::painted_root();
+    let matches = painted_key.is_some()
+        && crate::first_paint::key_of(&config, &texts, &initial) == painted_key;
+    let hydrate = painted_root.as_ref().filter(|_| matches).cloned();
+    let root = match &hydrate {
+        Some(root) => crate::host::adopt(root, sheet),
+        None if painted_root.is_some() => crate::host::open_beside(sheet, &texts),
+        None => crate::host::open(sheet, &texts),
+    }
+    .map_err(Error::browser("opening the widget"))?;
     let mut resolve_rendered = None;
     let rendered = Promise::new(&mut |resolve, _| resolve_rendered = Some(resolve));
-    ui::mount(
-        root,
-        ui::Setup {
-            config,
-            texts,
-            on_decide: Rc::new(|decision| {
-                if let Err(err) = runtime::commit(decision) {
-                    err.report();
-                }
-            }),
-            on_show: Rc::new(runtime::show),
-            on_dismiss: Rc::new(runtime::dismiss),
-            connect: Rc::new(move |sink| {
-                runtime::connect(sink);
-                if let Some(resolve) = &resolve_rendered {
-                    // Calling a promise's own resolve function cannot throw.
-                    resolve.call0(&JsValue::UNDEFINED).ok();
-                }
-            }),
-        },
-        initial,
-    );
+    let live = root.clone();
+    let setup = ui::Setup {
+        config,
+        texts,
+        on_decide: Rc::new(|decision| {
+            if let Err(err) = runtime::commit(decision) {
+                err.report();
+            }
+        }),
+        on_show: Rc::new(runtime::show),
+        on_dismiss: Rc::new(runtime::dismiss),
+        connect: Rc::new(move |sink| {
+            // Rendered, effects included, in this same task: the painted first layer gives way
+            // to the new one before the browser paints again.
+            crate::host::retire_painted(&live);
+            runtime::connect(sink);
+            if let Some(resolve) = &resolve_rendered {
+                // Calling a promise's own resolve function cannot throw.
+                resolve.call0(&JsValue::UNDEFINED).ok();
+            }
+        }),
+    };
+    if hydrate.is_some() {
+        runtime::debug("hydrating the pre-rendered first layer");
+        ui::hydrate(root, setup, initial);
+    } else {
+        ui::mount(root, setup, initial);
+    }
     // The app connects right after its first render: from then on the banner is on screen.
     JsFuture::from(rendered)
         .await

@@ -16,12 +16,89 @@ pub use crate::page::HOST_ID;
 /// The cookie icon of the "Cookie settings" button (a static path, no script or style).
 pub const COOKIE_ICON: &str = "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5Zm-4.5 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm5-1a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3ZM9 6.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Z";
 
+/// Attribute the loader sets on the root it painted the pre-rendered first layer into.
+#[cfg(feature = "ui")]
+const PAINTED: &str = "data-painted";
+
 /// Creates (or reuses) the host and its shadow root, empties it, and returns a fresh root element
 /// carrying the language and direction.
 pub fn open(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsValue> {
-    let document = web_sys::window()
+    let shadow = shadow()?;
+    shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
+    clear(&shadow);
+    append_root(&shadow, texts)
+}
+
+/// Like [`open`], but keeps the loader's painted first layer on screen until
+/// [`retire_painted`]: the new root is rendered beside it, and the two are swapped within one
+/// task, so that the visitor never sees the widget without a banner.
+#[cfg(feature = "ui")]
+pub fn open_beside(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsValue> {
+    let shadow = shadow()?;
+    // A superset of the loader's first-layer rules: the painted banner looks the same under it.
+    shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
+    let root = append_root(&shadow, texts)?;
+    // The painted banner already came in; this one replaces it in place.
+    root.set_attribute("data-settled", "")?;
+    Ok(root)
+}
+
+/// The root the loader painted the pre-rendered first layer into, if it is still there.
+#[cfg(feature = "ui")]
+pub fn painted_root() -> Option<Element> {
+    let host = document().ok()?.get_element_by_id(HOST_ID)?;
+    let children = host.shadow_root()?.children();
+    (0..children.length())
+        .filter_map(|i| children.item(i))
+        .find(|child| child.has_attribute(PAINTED))
+}
+
+/// Takes the painted `root` over as it is (for hydration), under the full stylesheet.
+#[cfg(feature = "ui")]
+pub fn adopt(root: &Element, sheet: &CssStyleSheet) -> Result<Element, JsValue> {
+    shadow()?.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
+    Ok(root.clone())
+}
+
+/// Removes every root but `live` (the painted first layer, once `live` has rendered in its
+/// place). Focus on a control of the painted banner moves to the same control in `live`.
+#[cfg(feature = "ui")]
+pub fn retire_painted(live: &Element) {
+    let _ = live.remove_attribute(PAINTED);
+    let Ok(shadow) = shadow() else {
+        return;
+    };
+    let focused = shadow
+        .active_element()
+        .filter(|active| !live.contains(Some(active)))
+        .and_then(|active| active.get_attribute("data-testid"));
+    let children = shadow.children();
+    let others: Vec<Element> = (0..children.length())
+        .filter_map(|i| children.item(i))
+        .filter(|child| child != live)
+        .collect();
+    for other in others {
+        other.remove();
+    }
+    let same = focused.and_then(|testid| {
+        live.query_selector(&format!("[data-testid=\"{testid}\"]"))
+            .ok()
+            .flatten()
+    });
+    if let Some(control) = same.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = control.focus();
+    }
+}
+
+fn document() -> Result<web_sys::Document, JsValue> {
+    web_sys::window()
         .and_then(|w| w.document())
-        .ok_or("no document")?;
+        .ok_or_else(|| "no document".into())
+}
+
+/// The host's shadow root, creating the host (at the end of `<body>`) and the root if needed.
+fn shadow() -> Result<ShadowRoot, JsValue> {
+    let document = document()?;
     let body = document.body().ok_or("no body")?;
     let host = match document.get_element_by_id(HOST_ID) {
         Some(existing) => existing,
@@ -32,13 +109,14 @@ pub fn open(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsValue> {
             created
         }
     };
-    let shadow = match host.shadow_root() {
-        Some(shadow) => shadow,
-        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
-    };
-    shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
-    clear(&shadow);
-    let root = document.create_element("div")?;
+    match host.shadow_root() {
+        Some(shadow) => Ok(shadow),
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)),
+    }
+}
+
+fn append_root(shadow: &ShadowRoot, texts: &Texts) -> Result<Element, JsValue> {
+    let root = document()?.create_element("div")?;
     root.set_class_name("cc");
     root.set_attribute("lang", &texts.lang)?;
     root.set_attribute("dir", &texts.dir)?;
@@ -115,7 +193,6 @@ pub struct BottomRoom {
 impl BottomRoom {
     /// Starts keeping room below `banner`; `None` without a document.
     pub fn keep(banner: web_sys::HtmlElement) -> Option<BottomRoom> {
-        use wasm_bindgen::JsCast;
         let window = web_sys::window()?;
         let root = window
             .document()?
@@ -158,7 +235,6 @@ impl BottomRoom {
 #[cfg(feature = "ui")]
 impl Drop for BottomRoom {
     fn drop(&mut self) {
-        use wasm_bindgen::JsCast;
         if let Some(window) = web_sys::window() {
             let _ = window.remove_event_listener_with_callback(
                 "resize",

@@ -3,6 +3,7 @@
 
 pub mod blocker;
 pub mod config;
+pub mod first_paint;
 pub mod i18n;
 pub mod json;
 pub mod model;
@@ -19,9 +20,15 @@ mod delivery;
 mod error;
 #[cfg(target_arch = "wasm32")]
 mod events;
-#[cfg(target_arch = "wasm32")]
+// On the host only for `prerender`, where the UI names the icon and the bottom room and nothing
+// else of it is used.
+#[cfg(any(target_arch = "wasm32", feature = "prerender"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod ui;
+// Public on the host: `cargo xtask dist` renders the first layer with it.
+#[cfg(all(not(target_arch = "wasm32"), feature = "prerender"))]
+pub mod ui;

@@ -1,18 +1,22 @@
 //! The widget's face, and the only importer of yew: the app with its one reducer, the banner,
 //! the preferences dialog and the "Cookie settings" button, rendered into the root that `host`
 //! prepares. It talks to the rest through [`Setup`]: decisions and requests to open or close go
-//! out, snapshots (with the one [`View`], which the runtime owns) come in.
+//! out, snapshots (with the one [`View`], which the runtime owns) come in. On the host
+//! (`prerender`), [`prerender`] renders the first layer to HTML for the loader's first paint.
 
 mod app;
 mod banner;
 mod category_row;
 mod focus;
 mod preferences;
+#[cfg(all(not(target_arch = "wasm32"), feature = "prerender"))]
+pub mod prerender;
 mod services;
 mod state;
 
 use std::rc::Rc;
 
+#[cfg(target_arch = "wasm32")]
 use web_sys::Element;
 
 use crate::config::Config;
@@ -57,6 +61,16 @@ fn on_click(callback: &yew::Callback<()>) -> yew::Callback<web_sys::MouseEvent> 
 }
 
 /// Renders the app into `root` with `initial` as its first state.
+#[cfg(target_arch = "wasm32")]
 pub fn mount(root: Element, setup: Setup, initial: Snapshot) {
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { setup, initial }).render();
+}
+
+/// Takes over `root`, which holds the app's markup as the build pre-rendered it for exactly this
+/// `setup` and `initial` state (the caller has compared the keys: Yew panics on markup that does
+/// not match). The nodes stay; Yew attaches its listeners to them.
+#[cfg(target_arch = "wasm32")]
+pub fn hydrate(root: Element, setup: Setup, initial: Snapshot) {
+    yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { setup, initial })
+        .hydrate();
 }

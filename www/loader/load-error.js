@@ -5,6 +5,9 @@
 var zh = /^zh/i.test(d.documentElement.lang || '');
 
 function notice(attempt) {
+  // The painted banner (if any) becomes the notice; a press on it is dropped unrecorded.
+  takeOver();
+  pressed = null;
   if (!d.body) {
     d.addEventListener('DOMContentLoaded', function () { notice(attempt); });
     return;

@@ -66,6 +66,7 @@ function boot(flavour, suffix, extra) {
       nonce: (tag && tag.nonce) || undefined,
       // The browser's own document.cookie setter: the widget's writes must not meet the guard.
       cookieSetter: cookie && cookie.set,
+      takeOver: takeOver,
       // Fetched only when something must be erased on a host with parent domains.
       suffixList: function () { return fetchText(base + FILES.suffixList); }
     };
@@ -78,6 +79,7 @@ function boot(flavour, suffix, extra) {
       if (glue === retired) return current;
       active = glue;
       flushCookies(glue);
+      replay(glue);
       return glue;
     });
   });
@@ -115,6 +117,7 @@ function load(attempt) {
     : Promise.resolve({});
   var css = fetchText(base + FILES.css).catch(function () { return ''; });
   inputs = Promise.all([remote, css]);
+  schedulePaint(remote);
   // A returning visitor with a valid choice gets the small core build, which has no banner or
   // dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
   current = chooseBuild(configUrl ? remote : null).then(function (flavour) {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::budget::{self, grouped, Budgets, Visit};
 use crate::shell::Shell;
-use crate::{loader, tools};
+use crate::{first_paint, loader, tools};
 
 /// Where wasm-pack writes the compiled widget (relative to the repository root).
 const WASM_PKG: &str = "target/wasm-pkg";
@@ -69,8 +69,13 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     require(&[&module, &css, &types])?;
     // Read first: a malformed budgets file fails before the long WebAssembly builds.
     let budgets = read_budgets(root)?;
-    // Assembled first: a missing or unlisted part fails before the long WebAssembly builds.
+    let stylesheet =
+        fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
+    let stylesheet = minify_css(&stylesheet);
+    // Assembled first: a missing or unlisted part fails before the long WebAssembly builds. The
+    // first layer is pre-rendered into it, for the loader to paint before the WebAssembly loads.
     let script = loader::assemble(&root.join(loader::DIR))?;
+    let script = first_paint::inject(&script, &stylesheet)?;
     let manifest = fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
 
@@ -116,10 +121,8 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
         Script::Module,
     )?;
     copy(&core_wasm, &dist.join(format!("{CORE_NAME}_bg.wasm")))?;
-    let stylesheet =
-        fs::read_to_string(&css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
     let target = dist.join(CSS);
-    fs::write(&target, minify_css(&stylesheet))
+    fs::write(&target, &stylesheet)
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     // JS the crate imports with `#[wasm_bindgen(module = …)]` or `inline_js`; the glue loads it
     // from here, so dist/ is incomplete without it.
@@ -510,7 +513,7 @@ fn minify(sh: &Shell, from: &Path, to: &Path, script: Script) -> Result<(), Stri
 /// `css` without comments and with every run of whitespace cut to one space, or to none next to
 /// `{`, `}` and `;`. Strings are copied as they are. Nothing else changes, so selectors such as
 /// `.a :focus` keep their meaning.
-fn minify_css(css: &str) -> String {
+pub fn minify_css(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut chars = css.chars().peekable();
     let mut space = false;

@@ -56,6 +56,10 @@ pub const PARTS: &[(&str, &str)] = &[
         "fetches config and CSS, boots the core or full build, hands over, settles `ready`",
     ),
     (
+        "first-paint.js",
+        "paints the pre-rendered banner before the WebAssembly; holds presses on it until then",
+    ),
+    (
         "load-error.js",
         "the notice with Try again when the WebAssembly cannot load",
     ),

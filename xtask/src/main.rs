@@ -6,6 +6,7 @@ mod bench;
 mod budget;
 mod check;
 mod dist;
+mod first_paint;
 mod load;
 mod loader;
 mod server;
