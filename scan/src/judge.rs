@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use canenrich_consent::blocker::plan::OWN_COOKIE_PREFIX;
+use canenrich_consent::blocker::plan::is_own_cookie;
 use canenrich_consent::config::{CategoryFile, Config, ConfigFile};
 use canenrich_consent::model::pattern;
 use schemars::JsonSchema;
@@ -152,9 +152,7 @@ enum Owner {
 
 impl Rules<'_> {
     fn cookie_owner(&self, name: &str) -> Owner {
-        if name.starts_with(OWN_COOKIE_PREFIX)
-            || pattern::matches_any(&self.config.essential_cookies, name)
-        {
+        if is_own_cookie(name) || pattern::matches_any(&self.config.essential_cookies, name) {
             return Owner::Essential;
         }
         self.owner(name, |c| &c.cookies)

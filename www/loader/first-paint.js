@@ -119,8 +119,8 @@ function schedulePaint(remote) {
 function paint(settings) {
   paintTicket = null;
   var lang = negotiate(settings.language);
-  var gpc = navigator.globalPrivacyControl === true;
-  var layer = FIRST_PAINT.layers.filter(function (l) { return l.lang === lang && l.gpc === gpc; })[0];
+  var signal = navigator.globalPrivacyControl === true;
+  var layer = FIRST_PAINT.layers.filter(function (l) { return l.lang === lang && l.privacySignal === signal; })[0];
   if (!layer) return;
   var host = d.getElementById(HOST_ID);
   if (!host) {

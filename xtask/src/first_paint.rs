@@ -41,7 +41,7 @@ fn data(layers: &[Painted], css: &str) -> Result<String, String> {
             serde_json::json!({
                 "lang": layer.lang,
                 "dir": layer.dir,
-                "gpc": layer.gpc,
+                "privacySignal": layer.gpc,
                 "digest": layer.digest,
                 "theme": layer.theme,
                 "position": layer.position,
