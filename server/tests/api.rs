@@ -508,7 +508,12 @@ async fn a_gpc_receipt_that_accepts_marketing_is_refused_and_not_stored(db: Db) 
 
 async fn a_test_override_choice_is_refused_naming_the_method(db: Db) {
     let body = with("method", json!("test")).to_string();
-    assert_invalid(&db, body, "method: unknown variant `test`").await;
+    assert_invalid(
+        &db,
+        body,
+        "method: test-override choices are never receipts",
+    )
+    .await;
 }
 
 const ADMIN: &str = "an-admin-token-of-some-length";
