@@ -211,17 +211,22 @@ impl BottomRoom {
         let base = computed_px(&window, &root, "padding-bottom");
         let measure = {
             let root = root.clone();
-            move || {
+            std::rc::Rc::new(move || {
                 let room = web_sys::window().map_or(0.0, |w| room_below(&w, &banner));
                 // Whole pixels: formatting a float would add Rust's float printing to the build.
                 let px = |length: f64| format!("{}px", length.ceil() as i64);
                 let style = root.style();
                 let _ = style.set_property("padding-bottom", &px(base + room));
                 let _ = style.set_property("scroll-padding-bottom", &px(room));
-            }
+            })
         };
         measure();
-        let on_resize = Closure::<dyn Fn()>::new(measure);
+        // Again once laid out: a banner rendered beside the painted first layer has its box
+        // only after the two are swapped, later in this task.
+        let again = measure.clone();
+        let next_frame = Closure::once_into_js(move || again());
+        let _ = window.request_animation_frame(next_frame.unchecked_ref());
+        let on_resize = Closure::<dyn Fn()>::new(move || measure());
         let _ =
             window.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
         Some(BottomRoom {
