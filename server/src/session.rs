@@ -18,7 +18,7 @@ use crate::token::{self, TokenError};
 /// Name of the session cookie over http.
 pub const SESSION_COOKIE: &str = "canenrich_session";
 /// Name of the form-token cookie over http.
-pub const CSRF_COOKIE: &str = "canenrich_csrf";
+pub const CSRF_COOKIE: &str = "csrf_token";
 /// A session unused this long ends.
 pub const IDLE_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// A session ends this long after sign-in, however busy.
@@ -273,7 +273,7 @@ mod tests {
             "canenrich_session=abc; Path=/; HttpOnly; SameSite=Lax"
         );
         assert!(clear_cookie(true).starts_with("__Host-canenrich_session=; Path=/; Max-Age=0"));
-        assert!(set_csrf_cookie("t", true).starts_with("__Host-canenrich_csrf=t;"));
+        assert!(set_csrf_cookie("t", true).starts_with("__Host-csrf_token=t;"));
     }
 
     #[test]

@@ -177,14 +177,14 @@ async fn over_https_through_a_trusted_proxy_the_cookies_are_host_prefixed_and_se
         "127.0.0.1:5000",
     )
     .await;
-    let csrf = set_cookie_pair(&page, "__Host-canenrich_csrf").expect("a __Host- form token");
+    let csrf = set_cookie_pair(&page, "__Host-csrf_token").expect("a __Host- form token");
     let token = csrf.split('=').nth(1).expect("value").to_owned();
     let cookie = page
         .headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("__Host-canenrich_csrf="))
+        .find(|v| v.starts_with("__Host-csrf_token="))
         .expect("cookie")
         .to_owned();
     assert!(
@@ -216,8 +216,8 @@ async fn over_https_through_a_trusted_proxy_the_cookies_are_host_prefixed_and_se
         "203.0.113.1:5000",
     )
     .await;
-    assert!(set_cookie_pair(&spoofed, "canenrich_csrf").is_some());
-    assert!(set_cookie_pair(&spoofed, "__Host-canenrich_csrf").is_none());
+    assert!(set_cookie_pair(&spoofed, "csrf_token").is_some());
+    assert!(set_cookie_pair(&spoofed, "__Host-csrf_token").is_none());
 }
 
 // --- Framing --------------------------------------------------------------------------------

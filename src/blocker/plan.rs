@@ -723,7 +723,9 @@ mod tests {
         let config = Config::builtin();
         for name in [
             "canenrich_session",
+            "__Host-canenrich_session",
             "csrf_token",
+            "__Host-csrf_token",
             "canenrich_consent",
             "__Host-canenrich_consent",
             "canenrich_probe",

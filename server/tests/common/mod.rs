@@ -278,7 +278,7 @@ impl App {
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("canenrich_csrf="))
+            .find(|v| v.starts_with("csrf_token="))
             .and_then(|v| v.split(';').next())
             .expect("a form-token cookie")
             .to_owned();
@@ -289,7 +289,7 @@ impl App {
             .and_then(|rest| rest.split('"').next())
             .expect("a hidden form-token field")
             .to_owned();
-        assert_eq!(cookie, format!("canenrich_csrf={token}"));
+        assert_eq!(cookie, format!("csrf_token={token}"));
         FormToken { cookie, token }
     }
 
