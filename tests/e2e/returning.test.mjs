@@ -177,3 +177,22 @@ test('a config the loader cannot see yet still wins: the core hands over to the 
   assert.equal(await page.evaluate(() => window.CanEnrichConsent.getConsent()), null);
   await site.assertNoPageErrors();
 });
+
+test('an element that is not a JSON script does not choose the build: the loader ignores it as the widget does', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // User content that carries the inline config's id and raises the revision. Were the loader to
+  // read it, it would judge the record outdated and load the full build and its banner.
+  await site.serveEdited(site.url('/'), (html) =>
+    html.replace('<body>', '<body><div id="canenrich-consent-config">{"revision": 2}</div>'),
+  );
+  // The data-config arrives late, so the loader decides after the <div> has been parsed.
+  await site.context.route('**/demo/consent.json', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue().catch(() => {});
+  });
+  const { page, wasm } = await visitWithRecord(storedRecord({ revision: 1 }));
+  await page.getByTestId('reopen').waitFor();
+  assert.deepEqual(wasm(), [CORE], 'the <div> was read as config');
+  assert.equal(await page.getByTestId('banner').count(), 0);
+  assert.equal((await page.evaluate(() => window.CanEnrichConsent.getConsent())).method, 'accept_all');
+  await site.assertNoPageErrors();
+});

@@ -50,3 +50,16 @@ api = w.CanEnrichConsent = {
   showPreferences: member('showPreferences'),
   reset: member('reset')
 };
+
+// The inline config's text, found as the widget finds it: only a lone
+// `<script type="application/json">` carrying INLINE_CONFIG_ID counts. `undefined`: there is none
+// (any other element with the id, a `<div>` in user content say, is ignored); `false`: more than
+// one element carries the id, which the widget refuses (it runs fail-closed on the built-in config).
+function inlineConfigText() {
+  var found = d.querySelectorAll('[id="' + INLINE_CONFIG_ID + '"]');
+  if (found.length > 1) return false;
+  var element = found[0];
+  var type = element && String(element.getAttribute('type') || '').trim().toLowerCase();
+  if (!element || element.tagName.toLowerCase() !== 'script' || type !== 'application/json') return undefined;
+  return element.textContent;
+}

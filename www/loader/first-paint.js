@@ -20,9 +20,10 @@ function firstLayerSettings(remote) {
   var builtin = { language: null, theme: layer.theme, position: layer.position, privacyUrl: layer.privacyUrl };
   var merged = { language: null, theme: builtin.theme, position: builtin.position, privacyUrl: builtin.privacyUrl };
   var files = [];
-  var inline = d.getElementById(INLINE_CONFIG_ID);
+  var inline = inlineConfigText();
+  if (inline === false) return builtin;
   try {
-    if (inline) files.push(JSON.parse(inline.textContent));
+    if (inline !== undefined) files.push(JSON.parse(inline));
     if (remote.error) return builtin;
     if (remote.text !== undefined) files.push(JSON.parse(remote.text));
   } catch (e) {

@@ -69,14 +69,15 @@ function fnv1a(text) {
 // widget's order. Null when a source does not parse or sets one of them out of range: the widget
 // then fails closed, which is the full build's job.
 function settings(remote) {
-  var inline = d.getElementById(INLINE_CONFIG_ID);
+  var inline = inlineConfigText();
+  if (inline === false) return null;
   var result = {
     revision: DEFAULTS.revision,
     expiryDays: DEFAULTS.expiryDays,
     refusalExpiryDays: DEFAULTS.refusalExpiryDays
   };
   var limits = { revision: [0, 0xffffffff], expiryDays: [1, DEFAULTS.maxExpiryDays], refusalExpiryDays: [1, DEFAULTS.maxExpiryDays] };
-  var sources = [inline ? inline.textContent : null, remote];
+  var sources = [inline === undefined ? null : inline, remote];
   for (var i = 0; i < sources.length; i++) {
     if (sources[i] == null) continue;
     var file;
