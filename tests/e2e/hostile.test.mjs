@@ -451,11 +451,13 @@ test('scripts cannot reach the browser\'s own cookie setters past the guard', { 
     // The setter the guard wraps, taken from the prototype it came from.
     Object.getOwnPropertyDescriptor(Document.prototype, 'cookie').set.call(document, 'proto_tracker=1; max-age=3600; path=/');
     await window.cookieStore.set('store_tracker', '1');
+    // The method the guard wraps, taken from the prototype it came from.
+    await CookieStore.prototype.set.call(window.cookieStore, 'proto_store_tracker', '1');
     await window.cookieStore.set({ name: '_ga', value: 'GA1.1.x', expires: Date.now() + 86_400_000 });
   });
   await quiet(page);
   const names = await site.cookieNames();
-  for (const name of ['proto_tracker', 'store_tracker', '_ga']) {
+  for (const name of ['proto_tracker', 'store_tracker', 'proto_store_tracker', '_ga']) {
     assert.ok(!names.includes(name), `${name} was kept before any choice: ${JSON.stringify(names)}`);
   }
 

@@ -26,9 +26,11 @@ if (cookie && cookie.configurable !== false && cookie.set) {
 // cookieStore.set(name, value) and cookieStore.set({ name, value, expires, … }) are judged like
 // the document.cookie write they amount to; a refused write resolves as if kept, as a refused
 // document.cookie write is silently dropped. Deleting (cookieStore.delete) is always allowed.
+// The method is replaced on CookieStore.prototype, for the reason given above for the cookie
+// accessor: `CookieStore.prototype.set.call(cookieStore, …)` must not reach the browser's own.
 var storeQueue = [];
-var cookieStore = w.cookieStore;
-var storeSet = cookieStore && typeof cookieStore.set === 'function' && cookieStore.set;
+var storeProto = w.CookieStore && w.CookieStore.prototype;
+var storeSet = storeProto && typeof storeProto.set === 'function' && storeProto.set;
 // The document.cookie assignment a cookieStore.set call amounts to, for the widget to judge.
 function storeAssignment(args) {
   var options = args[0] !== null && typeof args[0] === 'object' ? args[0] : { name: args[0], value: args[1] };
@@ -41,7 +43,7 @@ function storeAssignment(args) {
   return assignment;
 }
 if (storeSet) {
-  cookieStore.set = function () {
+  storeProto.set = function () {
     var args = arguments;
     var store = this;
     if (active) {
