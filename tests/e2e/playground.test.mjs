@@ -128,8 +128,10 @@ test('the embed snippet copies to the clipboard, inline or with a config file to
   await page.getByText('Copied the embed snippet').waitFor();
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied, await page.locator('#snippet').inputValue());
-  assert.ok(copied.startsWith('<script src="/consent/canenrich-consent.js"></script>\n'), copied.slice(0, 80));
-  const inline = /<script type="application\/json" id="canenrich-consent-config">\n([\s\S]*)\n<\/script>/.exec(copied);
+  // The config comes first: the loader reads it as it runs.
+  assert.ok(copied.startsWith('<script type="application/json" id="canenrich-consent-config">\n'), copied.slice(0, 80));
+  assert.ok(copied.endsWith('</script>\n<script src="/consent/canenrich-consent.js"></script>\n'), copied.slice(-80));
+  const inline = /<script type="application\/json" id="canenrich-consent-config">\n([\s\S]*?)\n<\/script>/.exec(copied);
   assert.ok(inline, copied);
   assert.deepEqual(JSON.parse(inline[1]), config);
 

@@ -52,8 +52,8 @@ export class Preview {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <script src="${escapeAttribute(this.agent.href)}"></script>
-<script src="${escapeAttribute(new URL('canenrich-consent.js', this.dist).href)}"></script>
 <script type="application/json" id="canenrich-consent-config">${data}</script>
+<script src="${escapeAttribute(new URL('canenrich-consent.js', this.dist).href)}"></script>
 <link rel="stylesheet" href="${escapeAttribute(this.stylesheet.href)}">
 <title>Preview</title>
 </head>

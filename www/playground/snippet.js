@@ -50,8 +50,10 @@ export class Snippet {
     } else {
       // Inside a data block only `</script` could end it early; JSON can write `<` as \u003c.
       const data = this.config.replace(/</g, '\\u003c');
-      this.text.value = `<script src="${base}canenrich-consent.js"></script>\n`
-        + `<script type="application/json" id="canenrich-consent-config">\n${data}\n</script>\n`;
+      // The config goes before the loader tag: the loader reads it as it runs, to pick the build
+      // for a returning visitor and to paint the banner with its texts.
+      this.text.value = `<script type="application/json" id="canenrich-consent-config">\n${data}\n</script>\n`
+        + `<script src="${base}canenrich-consent.js"></script>\n`;
     }
     this.status.textContent = '';
   }
