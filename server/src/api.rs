@@ -80,9 +80,9 @@ pub async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body)
         Ok(bytes) => bytes,
         Err(err) => {
             let inner = err.into_inner();
-            return if inner.is::<http_body_util::LengthLimitError>() {
+            return if caused_by::<http_body_util::LengthLimitError>(&*inner) {
                 error(StatusCode::PAYLOAD_TOO_LARGE, &too_large)
-            } else if inner.is::<tower_http::timeout::TimeoutError>() {
+            } else if caused_by::<tower_http::timeout::TimeoutError>(&*inner) {
                 error(StatusCode::REQUEST_TIMEOUT, "body: not received in time")
             } else {
                 error(StatusCode::BAD_REQUEST, "body: could not be read")
@@ -300,4 +300,17 @@ fn store_failed(err: &StoreError) -> Response {
         }
         other => internal(&other.to_string()),
     }
+}
+
+/// Whether `err` or one of its sources is an `E`. A body error reaches the handler wrapped (by
+/// axum, then by the length limit), so the timeout behind it is a few sources down.
+fn caused_by<E: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(err) = current {
+        if err.is::<E>() {
+            return true;
+        }
+        current = err.source();
+    }
+    false
 }

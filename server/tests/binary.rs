@@ -170,6 +170,30 @@ fn a_client_sending_its_headers_slowly_is_cut_off() {
 }
 
 #[test]
+fn a_receipt_body_sent_too_slowly_is_a_json_408() {
+    let (child, address) = start(&["--body-timeout", "1"]);
+    let mut slow = TcpStream::connect(&address).expect("connect");
+    slow.write_all(
+        format!(
+            "POST /api/consent HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Content-Length: 200\r\nConnection: close\r\n\r\n{{\"id\": "
+        )
+        .as_bytes(),
+    )
+    .expect("send the headers and the start of the body");
+    let started = std::time::Instant::now();
+    let (response, _) = read_until_closed(&mut slow, std::time::Duration::from_secs(5));
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("not received in time"), "{response}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "within the body timeout: {:?}",
+        started.elapsed()
+    );
+    stop(child);
+}
+
+#[test]
 fn connections_beyond_the_cap_wait_until_one_closes() {
     let (child, address) = start(&["--max-connections", "1"]);
     let holder = TcpStream::connect(&address).expect("connect");
