@@ -194,6 +194,9 @@ struct Run {
     next: AtomicUsize,
     answered: AtomicUsize,
     retries: AtomicUsize,
+    /// Answers 429 (rate limited): with `--clients` and no fault, one means the server did not
+    /// tell the clients apart (no trusted proxy), which is the failure `--clients` exists to find.
+    limited: AtomicUsize,
 }
 
 /// Posts the receipts (breaking something midway if asked), verifies them, prints the figures.
@@ -216,6 +219,7 @@ fn run(
         next: AtomicUsize::new(0),
         answered: AtomicUsize::new(0),
         retries: AtomicUsize::new(0),
+        limited: AtomicUsize::new(0),
     });
     let timestamp = stamp.as_millis() as u64 - 1000;
 
@@ -295,6 +299,13 @@ fn run(
     }
     drop(server.lock().map_err(|_| "lock")?.take());
 
+    let limited = shared.limited.load(Ordering::Relaxed);
+    if let (Some(clients), None, 1..) = (options.clients, options.fault, limited) {
+        return Err(format!(
+            "{limited} posts were refused with 429 although they came from {clients} clients: \
+             the server did not tell them apart (is it started with --trusted-proxy?)"
+        ));
+    }
     latencies.sort_unstable();
     let per_second = options.receipts as f64 / elapsed.as_secs_f64();
     let clients = options
@@ -312,6 +323,7 @@ fn run(
             shared.retries.load(Ordering::Relaxed)
         );
     }
+    println!("  rate limited{limited:>10} answers 429 (sent again)");
     println!("  elapsed     {:>10.2} s", elapsed.as_secs_f64());
     println!("  throughput  {per_second:>10.0} receipts/s");
     println!(
@@ -387,7 +399,10 @@ fn post(connection: &mut Connection, n: usize, shared: &Run, timestamp: u64) -> 
                 shared.answered.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
-            Ok(reply) if reply.status == 429 || reply.status >= 500 => {}
+            Ok(reply) if reply.status == 429 => {
+                shared.limited.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(reply) if reply.status >= 500 => {}
             Ok(reply) => {
                 return Err(format!(
                     "POST {id}: expected 201, got {} {}",
