@@ -1,5 +1,5 @@
 //! Command-line options of the demo server, parsed with `clap`: `--help` lists them all, and each
-//! has an environment fallback (`CANENRICH_…`, `TRUSTED_PROXIES`, `DATABASE_URL`).
+//! but `--db` has an environment fallback (`CANENRICH_…`, `TRUSTED_PROXIES`, `DATABASE_URL`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -184,7 +184,7 @@ struct Args {
     rate_limit: u32,
     /// Let pages on ORIGIN (https://shop.example) post and read receipts across origins;
     /// repeatable [default: same origin only]
-    #[arg(long, value_name = "ORIGIN", value_parser = parse_origin)]
+    #[arg(long, value_name = "ORIGIN", env = "CANENRICH_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     cors_origin: Vec<String>,
     /// A proxy (address or CIDR range, e.g. 10.0.0.0/8) whose Forwarded / X-Forwarded-For /
     /// X-Forwarded-Proto headers are believed; repeatable, or comma-separated in TRUSTED_PROXIES.
@@ -203,13 +203,13 @@ struct Args {
     #[arg(long, value_name = "N", env = "CANENRICH_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
     /// Seconds a client may take to send a request's headers
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", env = "CANENRICH_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     header_timeout: u64,
     /// Seconds a client may take to send a request's body
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", env = "CANENRICH_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     body_timeout: u64,
     /// Seconds the server may take to answer one request
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", env = "CANENRICH_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
     /// Connections served at once; more wait until one closes
     #[arg(long, value_name = "N", env = "CANENRICH_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
