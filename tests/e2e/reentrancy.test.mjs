@@ -82,3 +82,60 @@ test('a page wrapper that calls the API while the widget reads cookies or posts 
   assert.deepEqual(reentry.thrown, [], 'no call from a wrapper threw');
   await site.assertNoPageErrors();
 });
+
+/**
+ * Init script: the `document.cookie` getter makes a choice (`acceptAll()`) from inside, the first
+ * few times it runs once the widget answers. `window.__choices` keeps how each call came out.
+ */
+function wrapperChooses() {
+  const choices = { calls: 0, outcomes: [], thrown: [] };
+  window.__choices = choices;
+  const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+  Object.defineProperty(Document.prototype, 'cookie', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const api = window.CanEnrichConsent;
+      if (choices.calls < 5 && api && typeof api.getState === 'function' && api.getState() !== null) {
+        choices.calls += 1;
+        try {
+          api.acceptAll().then(
+            () => choices.outcomes.push('stored'),
+            (error) => choices.outcomes.push(`refused: ${(error && error.message) || error}`),
+          );
+        } catch (error) {
+          choices.thrown.push(String((error && error.message) || error));
+        }
+      }
+      return cookie.get.call(this);
+    },
+    set(value) {
+      cookie.set.call(this, value);
+    },
+  });
+}
+
+test('a page wrapper that makes a choice while the widget reads cookies gets an answer, and the widget keeps working', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await site.context.addInitScript(wrapperChooses);
+  const page = await site.openPage('/');
+  await page.waitForFunction(() => window.__choices.calls > 0 && window.__choices.outcomes.length === window.__choices.calls);
+  const choices = await page.evaluate(() => window.__choices);
+  assert.deepEqual(choices.thrown, [], 'a call from the wrapper threw');
+  // Each call is answered: stored, or refused because the widget was in the middle of its work.
+  for (const outcome of choices.outcomes) assert.match(outcome, /^(stored|refused: .*busy.*)$/);
+  const stored = choices.outcomes.includes('stored');
+  assert.equal((await getConsent(page))?.method ?? null, stored ? 'accept_all' : null);
+
+  // The widget still answers the visitor afterwards.
+  if (!stored) {
+    await banner(page).getByRole('button', { name: 'Accept all' }).click();
+    await banner(page).waitFor({ state: 'hidden' });
+    assert.equal((await getConsent(page))?.method, 'accept_all');
+  }
+  await page.getByTestId('reopen').click();
+  const dialog = page.getByTestId('preferences');
+  await dialog.getByRole('button', { name: 'Reject all' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await getConsent(page))?.method, 'reject_all');
+  await site.assertNoPageErrors();
+});
