@@ -50,11 +50,12 @@ impl Robots {
                 _ => in_agents = false,
             }
         }
-        let own = groups.iter().find(|(agents, _)| {
-            agents
-                .iter()
-                .any(|a| a != "*" && USER_AGENT_TOKEN.contains(a.as_str()))
-        });
+        // RFC 9309: a group names this crawler when one of its user agents is the product token,
+        // compared case-insensitively (the values are lower-cased above). Not a substring: a
+        // group for `scan` or `c` is somebody else's.
+        let own = groups
+            .iter()
+            .find(|(agents, _)| agents.iter().any(|a| a == USER_AGENT_TOKEN));
         let any = groups
             .iter()
             .find(|(agents, _)| agents.iter().any(|a| a == "*"));
@@ -177,6 +178,14 @@ mod tests {
         assert!(own.allows("/shop"));
         assert!(!own.allows("/admin/users"));
         assert!(Robots::parse("User-agent: *\nDisallow:\n").allows("/anything"));
+        // Only the product token itself names the scanner, in any case.
+        let others = Robots::parse(
+            "User-agent: scan\nUser-agent: c\nDisallow: /\n\nUser-agent: *\nDisallow: /cart\n",
+        );
+        assert!(others.allows("/shop"), "a group for `scan` or `c` was taken as the scanner's");
+        assert!(!others.allows("/cart"));
+        let loud = Robots::parse("User-agent: CanEnrich-Scan\nDisallow: /admin\n");
+        assert!(!loud.allows("/admin"));
     }
 
     #[test]
