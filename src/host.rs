@@ -64,6 +64,11 @@ pub fn adopt(root: &Element, sheet: &CssStyleSheet) -> Result<Element, JsValue> 
 /// place). Focus on a control of the painted banner moves to the same control in `live`.
 #[cfg(feature = "ui")]
 pub fn retire_painted(live: &Element) {
+    // A hydrated root was the painted one: its banner is on screen already, and must not come in
+    // again when it stops being "painted" (the stylesheet animates each kind differently).
+    if live.has_attribute(PAINTED) {
+        let _ = live.set_attribute("data-settled", "");
+    }
     let _ = live.remove_attribute(PAINTED);
     let Ok(shadow) = shadow() else {
         return;
