@@ -36,14 +36,28 @@ function compile(url) {
   });
 }
 
+// Settles once the page's first frame is on screen: a task queued from the first animation
+// frame runs after that frame is painted and committed. Instantiating and starting the
+// WebAssembly is main-thread work that would otherwise hold that frame back (the painted banner
+// and the page show together in it either way). A hidden document draws no frames, so it does
+// not wait; nor does one that is hidden before its first frame, or whose frames are throttled
+// (an iframe out of view), past FIRST_FRAME_WAIT_MS.
+var FIRST_FRAME_WAIT_MS = 200;
+var firstFrame = new Promise(function (resolve) {
+  if (d.visibilityState === 'hidden' || typeof requestAnimationFrame !== 'function') return resolve();
+  requestAnimationFrame(function () { setTimeout(resolve, 0); });
+  d.addEventListener('visibilitychange', resolve, { once: true });
+  setTimeout(resolve, FIRST_FRAME_WAIT_MS);
+});
+
 function instantiate(flavour, suffix) {
   var name = FILES[flavour];
   // The module downloads and compiles while its JS glue loads, not after it.
   var module = compile(base + name + '_bg.wasm' + suffix);
   module.catch(function () {}); // handled below; the glue may fail first
   return import(base + name + '.js' + suffix).then(function (glue) {
-    return module.then(function (compiled) {
-      return glue.default({ module_or_path: compiled });
+    return Promise.all([module, firstFrame]).then(function (loaded) {
+      return glue.default({ module_or_path: loaded[0] });
     }).then(function () {
       return glue;
     });
