@@ -258,13 +258,14 @@ async function runOnce(browser, base, all, candidate, speed) {
     // First visit. The Performance domain's counters belong to the document (a navigation starts
     // them again from 0), so the values read after each visit are that visit's own.
     await page.goto(url, { waitUntil: 'load', timeout: WAIT_MS });
-    await page.waitForFunction(() => window.__bench.bannerAt !== null, null, { timeout: WAIT_MS });
+    if (!candidate.bare) await page.waitForFunction(() => window.__bench.bannerAt !== null, null, { timeout: WAIT_MS });
     await page.waitForLoadState('networkidle', { timeout: WAIT_MS });
     await page.waitForTimeout(SETTLE_MS);
     const after = await metricsMap(cdp);
     const heap = await cdp.send('Runtime.getHeapUsage');
     const first = await page.evaluate(() => ({ ...window.__bench, ran: [...window.__ran] }));
     result.bannerMs = first.bannerAt;
+    result.fcpMs = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
     result.scriptMs = after.ScriptDuration * 1000;
     result.taskMs = after.TaskDuration * 1000;
     result.longTaskCount = first.longTasks.length;
@@ -315,6 +316,7 @@ async function runOnce(browser, base, all, candidate, speed) {
     result.returnRanMs = Math.max(back.ranAt.a, back.ranAt.m);
     result.returnScriptMs = afterReturn.ScriptDuration * 1000;
     result.returnLongTaskCount = back.longTasks.length;
+    result.returnWidgetLongTaskCount = widgetScripts(candidate, url, back.scripts).widgetLongTaskCount;
     result.returnCls = back.cls;
     result.returnFiles = widgetPaths(all, requests);
     check('returning: no banner', back.bannerAt === null, `banner visible at ${back.bannerAt} ms`);

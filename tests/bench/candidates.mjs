@@ -242,7 +242,26 @@ window.klaroConfig = {
     },
   ];
   if (floor) list.push(yewFloor(floor));
+  list.push(pageAlone());
   return list;
+}
+
+/**
+ * The page with no consent widget at all: the same article, its gated tags inert. A reference
+ * (no banner, no checks), measured for the page's own first contentful paint, which the widget
+ * must not delay.
+ */
+function pageAlone() {
+  return {
+    id: 'none',
+    label: 'the page alone (no widget)',
+    reference: true,
+    bare: true,
+    files: {},
+    banner: 'null',
+    html: page({ title: 'No widget', head: '', body: CATEGORY_GATED }),
+    note: 'the same article and inert gated tags, no consent widget: the first contentful paint the others are compared with',
+  };
 }
 
 /**
