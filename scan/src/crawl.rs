@@ -182,7 +182,10 @@ mod tests {
         let others = Robots::parse(
             "User-agent: scan\nUser-agent: c\nDisallow: /\n\nUser-agent: *\nDisallow: /cart\n",
         );
-        assert!(others.allows("/shop"), "a group for `scan` or `c` was taken as the scanner's");
+        assert!(
+            others.allows("/shop"),
+            "a group for `scan` or `c` was taken as the scanner's"
+        );
         assert!(!others.allows("/cart"));
         let loud = Robots::parse("User-agent: CanEnrich-Scan\nDisallow: /admin\n");
         assert!(!loud.allows("/admin"));
