@@ -32,8 +32,9 @@ const RELEASED: &str = "data-canenrich-released";
 const REFUSED: &str = "data-canenrich-refused";
 
 /// Releases, in document order, every held element whose gate `consent` opens, then those in
-/// the connected shadow `roots`, root by root. An external script without `async` is awaited
-/// before the next element, so tags run in document order. Under `page_nonce` (the loader tag's
+/// the connected shadow `roots`, root by root. Scripts run in document order: external ones
+/// without `async` download in parallel and run in the order they are inserted, and an inline
+/// script waits for the external ones before it. Under `page_nonce` (the loader tag's
 /// nonce), a script without that nonce is refused, as is any element with an address that is
 /// not http(s) or relative (`plan::refusal`): it stays inert and a console warning names it.
 /// Returns a description of each element released.
@@ -46,6 +47,8 @@ pub async fn release(
         return Vec::new();
     };
     let mut released = Vec::new();
+    // Load events of the external scripts released so far in this pass (see `revive_script`).
+    let mut loading = Vec::new();
     for element in candidates(&document, roots) {
         // An earlier pass may have released it while this one awaited a script.
         if !element.is_connected() || !is_held(&element) {
@@ -83,7 +86,7 @@ pub async fn release(
             continue;
         }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
-            Some(script) => revive_script(&document, script).await,
+            Some(script) => revive_script(&document, script, &mut loading).await,
             None => {
                 reveal(&element);
                 Ok(())
@@ -97,7 +100,17 @@ pub async fn release(
             ),
         }
     }
+    // The pass ends when its scripts have run, as it did when each was awaited in turn.
+    settle_all(&mut loading).await;
     released
+}
+
+/// Waits for every script in `loading` to load or fail, and empties it.
+async fn settle_all(loading: &mut Vec<Promise>) {
+    for loaded in loading.drain(..) {
+        // A script that fails to load must not hold back the ones after it.
+        let _ = JsFuture::from(loaded).await;
+    }
 }
 
 /// Calls `on_held` whenever elements that the blocker holds are added to the document, so tags
@@ -238,7 +251,15 @@ fn move_addresses(element: &Element) {
 
 /// Replaces an inert script with a live copy: same attributes, `data-type` as its type, the
 /// page nonce carried over, and `async` only if the original asked for it.
-async fn revive_script(document: &Document, old: &HtmlScriptElement) -> Result<(), JsValue> {
+/// Replaces the held `old` by a live copy. An external script is inserted with `async = false`
+/// (unless it was marked `async`), so the browser runs such scripts in the order they were
+/// inserted while downloading them in parallel: its load is only noted in `loading`. An inline
+/// script runs the moment it is inserted, so it waits for the external ones before it.
+async fn revive_script(
+    document: &Document,
+    old: &HtmlScriptElement,
+    loading: &mut Vec<Promise>,
+) -> Result<(), JsValue> {
     let live: HtmlScriptElement = document.create_element("script")?.unchecked_into();
     let attributes = old.attributes();
     for index in 0..attributes.length() {
@@ -264,21 +285,19 @@ async fn revive_script(document: &Document, old: &HtmlScriptElement) -> Result<(
         .or_else(|| old.get_attribute("src"));
     let ordered = !old.has_attribute("async");
     live.set_async(!ordered);
-    let loaded = match &src {
+    match &src {
         Some(src) => {
             live.set_src(src);
-            ordered.then(|| settled(&live))
+            if ordered {
+                loading.push(settled(&live));
+            }
         }
         None => {
             live.set_text(&old.text()?)?;
-            None
+            settle_all(loading).await;
         }
-    };
-    old.replace_with_with_node_1(&live)?;
-    if let Some(loaded) = loaded {
-        // A script that fails to load must not hold back the ones after it.
-        let _ = JsFuture::from(loaded).await;
     }
+    old.replace_with_with_node_1(&live)?;
     Ok(())
 }
 
