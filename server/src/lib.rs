@@ -102,6 +102,22 @@ pub const MAX_TARGET: usize = 8 * 1024;
 /// [`MAX_TARGET`] a 414, and a path with an overlong
 /// segment or a control character a 404, before any handler sees it (JSON under `/api`, like
 /// every answer there).
+/// A request the server took too long to answer (`--request-timeout`) is a 408 like any other
+/// answer under `/api`: JSON that says what happened, not the timeout layer's empty body.
+async fn json_timeouts_under_api(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_api = path == "/api" || path.starts_with("/api/");
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"application/json"));
+    if is_api && response.status() == StatusCode::REQUEST_TIMEOUT && !is_json {
+        return api::error(StatusCode::REQUEST_TIMEOUT, "request: not answered in time");
+    }
+    response
+}
+
 async fn refuse_unservable_paths(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let is_api = path == "/api" || path.starts_with("/api/");
@@ -191,12 +207,14 @@ pub fn router(state: Shared) -> Router {
         .fallback(site::site_file)
         .layer(from_fn(refuse_unservable_paths))
         .layer(from_fn_with_state(state.clone(), proxy::identify))
-        .layer(axum::middleware::map_response(html::add_security_headers))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        // Outside the timeout, so that its 408 too is JSON under /api and carries the headers.
+        .layer(from_fn(json_timeouts_under_api))
+        .layer(axum::middleware::map_response(html::add_security_headers))
         .layer(trace::layer())
         .with_state(state)
 }

@@ -191,6 +191,27 @@ fn a_receipt_body_sent_too_slowly_is_a_json_408() {
         started.elapsed()
     );
     stop(child);
+
+    // The whole request's timeout answers the same way, headers included.
+    let (child, address) = start(&["--request-timeout", "1"]);
+    let mut slow = TcpStream::connect(&address).expect("connect");
+    slow.write_all(
+        format!(
+            "POST /api/consent HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Content-Length: 200\r\nConnection: close\r\n\r\n{{\"id\": "
+        )
+        .as_bytes(),
+    )
+    .expect("send the headers and the start of the body");
+    let (response, _) = read_until_closed(&mut slow, std::time::Duration::from_secs(5));
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    let lower = response.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: application/json"),
+        "{response}"
+    );
+    assert!(lower.contains("x-frame-options: sameorigin"), "{response}");
+    stop(child);
 }
 
 #[test]
