@@ -232,6 +232,32 @@ mod tests {
     }
 
     #[test]
+    fn fail_on_decides_the_exit_status_by_the_kinds_found() {
+        let finding = |kind| Finding {
+            kind,
+            page: "https://shop.example/".into(),
+            subject: crate::judge::Subject::Cookie {
+                name: "promo_ref".into(),
+                domain: "shop.example".into(),
+            },
+            category: None,
+            phases: Vec::new(),
+            survived_ms: None,
+            kept: false,
+            explanation: String::new(),
+        };
+        let leak = [finding(FindingKind::Leak)];
+        let unlisted = [finding(FindingKind::Unlisted)];
+        let dead = [finding(FindingKind::DeadTag)];
+        assert!(FailOn::Leaks.fails(&leak));
+        assert!(!FailOn::Leaks.fails(&unlisted) && !FailOn::Leaks.fails(&dead));
+        assert!(FailOn::Unlisted.fails(&leak) && FailOn::Unlisted.fails(&unlisted));
+        assert!(FailOn::Unlisted.fails(&dead));
+        assert!(!FailOn::Unlisted.fails(&[]));
+        assert!(!FailOn::Never.fails(&leak));
+    }
+
+    #[test]
     fn durations_read_as_people_say_them() {
         assert_eq!(human_ms(850), "850 ms");
         assert_eq!(human_ms(2149), "2.1 s");
