@@ -117,6 +117,25 @@ test('an invalid field is named next to it and in the status, and the preview ke
   await site.assertNoPageErrors();
 });
 
+test('Show banner brings the preview\'s first layer back after a choice, and Reset choice forgets the choice', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await openPlayground();
+  const preview = page.frameLocator('#preview');
+  const banner = preview.getByTestId('banner');
+  await banner.waitFor({ state: 'visible' });
+  await banner.getByRole('button', { name: 'Accept all' }).click();
+  await banner.waitFor({ state: 'hidden' });
+
+  await page.getByRole('button', { name: 'Show banner' }).click();
+  await banner.waitFor({ state: 'visible' });
+  const frame = await (await page.$('#preview')).contentFrame();
+  assert.equal((await frame.evaluate(() => window.CanEnrichConsent.getConsent()))?.method, 'accept_all', 'showing the banner kept the choice');
+
+  await page.getByRole('button', { name: 'Reset choice' }).click();
+  await banner.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('preview').contentWindow.CanEnrichConsent?.getConsent() === null);
+  await site.assertNoPageErrors();
+});
+
 test('the embed snippet copies to the clipboard, inline or with a config file to download', { timeout: TEST_TIMEOUT_MS }, async () => {
   await site.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
   const page = await openPlayground();
