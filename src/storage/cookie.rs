@@ -131,9 +131,14 @@ impl CookieStore {
         }
     }
 
-    /// Whether the browser keeps cookies at all: writes a probe cookie and reads it back.
+    /// Whether the browser keeps cookies at all. A cookie it hands back proves it (a returning
+    /// visitor's choice, say), so the page is spared the probe's two writes and read; else a
+    /// probe cookie is written and read back.
     pub fn is_enabled(&self) -> bool {
         const PROBE: &str = "canenrich_probe";
+        if !parse_cookies(&self.header()).is_empty() {
+            return true;
+        }
         let written = self
             .assign(&format!("{PROBE}=1; Path=/; SameSite=Lax"))
             .is_ok();

@@ -89,6 +89,8 @@ function paintable() {
   });
   if (stored || /(?:^|;\s*)canenrich_test=/.test(jar) ||
     /[?&]canenrich-test=/.test(location.search)) return false;
+  // A cookie the browser hands back proves it keeps them; else probe, as the widget does.
+  if (/=/.test(jar)) return true;
   cookie.set.call(d, 'canenrich_probe=1; Path=/; SameSite=Lax');
   var kept = /(?:^|;\s*)canenrich_probe=/.test(cookie.get.call(d));
   cookie.set.call(d, 'canenrich_probe=; Max-Age=0; Path=/');
