@@ -64,10 +64,11 @@ pub fn adopt(root: &Element, sheet: &CssStyleSheet) -> Result<Element, JsValue> 
 /// place). Focus on a control of the painted banner moves to the same control in `live`.
 #[cfg(feature = "ui")]
 pub fn retire_painted(live: &Element) {
-    // A hydrated root was the painted one: its banner is on screen already, and must not come in
-    // again when it stops being "painted" (the stylesheet animates each kind differently).
+    // A hydrated root was the painted one: it keeps the painted banner's motion (the stylesheet
+    // animates each kind of root differently), so that the banner on screen does not come in a
+    // second time when the root stops being "painted".
     if live.has_attribute(PAINTED) {
-        let _ = live.set_attribute("data-settled", "");
+        let _ = live.set_attribute("data-hydrated", "");
     }
     let _ = live.remove_attribute(PAINTED);
     let Ok(shadow) = shadow() else {

@@ -553,7 +553,7 @@ test('the banner does not animate when the visitor prefers reduced motion', { ti
   await reloadWithMedia(page, { reducedMotion: 'no-preference' });
   await banner(page).waitFor();
   const animated = await banner(page).evaluate((element) => getComputedStyle(element).animationName);
-  assert.notEqual(animated, 'none', 'without the preference the banner fades in');
+  assert.notEqual(animated, 'none', 'without the preference the banner comes in with motion');
   await site.assertNoPageErrors();
 });
 
