@@ -17,6 +17,12 @@ use crate::storage::outbox::{self, Entry, Outcome};
 
 const PREFIX: &str = "CanEnrich Consent:";
 
+/// How long a tab waits after stamping its claims on entries it did not just make before it
+/// reads them back, plus up to as much again at random. `localStorage` writes reach other tabs
+/// asynchronously: read back at once, two tabs opened together each saw only its own stamp and
+/// both sent. After the wait both see the stamp that won, and only its tab sends.
+const CLAIM_SETTLE_MS: f64 = 80.0;
+
 struct Courier {
     /// This WebAssembly instance's name in the leases it stamps.
     holder: String,
@@ -46,7 +52,7 @@ pub fn post(endpoint: &str, id: &str, body: &str) {
         None => Err("storage is unavailable".to_string()),
     };
     match kept {
-        Ok(()) => flush(false),
+        Ok(()) => flush(false, Some(id)),
         Err(reason) => {
             web_sys::console::warn_1(&JsValue::from_str(&format!(
                 "{PREFIX} the consent receipt is sent once, without retries ({reason})"
@@ -73,7 +79,7 @@ pub fn resume() {
     });
     if listen {
         if let Some(window) = web_sys::window() {
-            let online = Closure::<dyn Fn()>::new(|| flush(true));
+            let online = Closure::<dyn Fn()>::new(|| flush(true, None));
             if window
                 .add_event_listener_with_callback("online", online.as_ref().unchecked_ref())
                 .is_ok()
@@ -83,7 +89,7 @@ pub fn resume() {
             }
         }
     }
-    flush(false);
+    flush(false, None);
 }
 
 /// Hands delivery over to another module (the full UI replacing the core): no more wake-ups
@@ -100,8 +106,9 @@ pub fn stop() {
 }
 
 /// Sends every due entry (`urgent`: back online, backoff skipped), removes expired ones and the
-/// oldest beyond the cap, and sets a wake-up for the next.
-fn flush(urgent: bool) {
+/// oldest beyond the cap, and sets a wake-up for the next. `made`: the id of the receipt this tab
+/// has just put in the outbox, which goes at once (no other tab has had time to claim it).
+fn flush(urgent: bool, made: Option<&str>) {
     let (holder, stopped) = COURIER.with(|c| {
         let courier = c.borrow();
         (courier.holder.clone(), courier.stopped)
@@ -138,8 +145,29 @@ fn flush(urgent: bool) {
             claimed.push(entry);
         }
     }
-    for entry in claimed {
-        // Read back: if another tab stamped its claim over ours in the meantime, it sends.
+    let (fresh, waiting): (Vec<Entry>, Vec<Entry>) = claimed
+        .into_iter()
+        .partition(|entry| Some(entry.id.as_str()) == made);
+    for entry in fresh {
+        spawn_local(deliver(entry, holder.clone()));
+    }
+    if !waiting.is_empty() {
+        let settle = CLAIM_SETTLE_MS * (1.0 + js_sys::Math::random());
+        spawn_local(confirm_claims(waiting, holder, settle));
+    }
+    wake_at(review.next);
+}
+
+/// Sends those of the claimed `entries` that are still this tab's after `settle_ms`: if another
+/// tab stamped its claim over ours meanwhile, it sends them.
+async fn confirm_claims(entries: Vec<Entry>, holder: String, settle_ms: f64) {
+    pause(settle_ms).await;
+    let stopped = COURIER.with(|c| c.borrow().stopped);
+    let Some(store) = LocalOutbox::open().filter(|_| !stopped) else {
+        return;
+    };
+    let now = now();
+    for entry in entries {
         if store
             .get(&entry.id)
             .is_some_and(|e| e.is_held_by(&holder, now))
@@ -147,7 +175,23 @@ fn flush(urgent: bool) {
             spawn_local(deliver(entry, holder.clone()));
         }
     }
-    wake_at(review.next);
+}
+
+/// Resolves after `ms` milliseconds (at once without a window).
+async fn pause(ms: f64) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        // Without a timer the promise never settles: resolve it at once instead.
+        if window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32)
+            .is_err()
+        {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Sends one claimed entry and records the outcome.
@@ -166,7 +210,7 @@ async fn deliver(entry: Entry, holder: String) {
                 // A write that fails leaves the claim to lapse: the entry is retried then.
                 let _ = store.put(&stored);
             }
-            flush(false);
+            flush(false, None);
         }
     }
 }
@@ -218,7 +262,7 @@ fn wake_at(at: Option<Millis>) {
     };
     let wake = Closure::once_into_js(|| {
         COURIER.with(|c| c.borrow_mut().timer = None);
-        flush(false);
+        flush(false, None);
     });
     // A little after the time, so the entry is due when the timer fires.
     let delay = at

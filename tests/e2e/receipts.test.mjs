@@ -169,8 +169,10 @@ test('a receipt left unsent is delivered on the next page load, by the core buil
 test('a receipt made offline is sent when the page comes back online', { timeout: TEST_TIMEOUT_MS }, async () => {
   const endpoint = await routeEndpoint();
   const page = await site.openPage('/');
-  // Everything the page itself loads is in before the network goes (Reject all loads nothing).
+  // Everything the page itself loads is in before the network goes (Reject all loads nothing):
+  // the favicon requested, and answered.
   await site.waitForRequest('/favicon.svg');
+  await page.waitForLoadState('networkidle');
   await site.context.setOffline(true);
   await bannerButton(page, 'Reject all').click();
   const { id } = await page.evaluate(() => window.CanEnrichConsent.getConsent());
