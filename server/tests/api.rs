@@ -66,6 +66,7 @@ on_every_store!(
     a_gpc_receipt_that_accepts_marketing_is_refused_and_not_stored,
     a_test_override_choice_is_refused_naming_the_method,
     the_export_hands_out_receipts_since_a_moment_as_ndjson_to_the_admin_only,
+    the_export_pages_through_more_receipts_than_one_page_each_once,
     retention_deletes_receipts_received_before_the_cutoff_only,
 );
 
@@ -580,6 +581,47 @@ async fn the_export_hands_out_receipts_since_a_moment_as_ndjson_to_the_admin_onl
         .as_str()
         .expect("error")
         .starts_with("since:"));
+}
+
+async fn the_export_pages_through_more_receipts_than_one_page_each_once(db: Db) {
+    // Two full pages of 500 and a part, many received in the same millisecond: the keyset
+    // (receivedAt, id) must neither skip nor repeat a receipt across page boundaries.
+    let app = db
+        .app_with(|options| {
+            options.admin_token = Some(ADMIN.to_owned());
+            options.rate_limit = 0;
+        })
+        .await;
+    let id = |n: u32| format!("1b4e28ba-2fa1-4d2e-883f-{n:012x}");
+    let count = 1_030;
+    for n in 0..count {
+        let reply = app
+            .post(
+                "/api/consent",
+                "application/json",
+                with("id", json!(id(n))).to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let request = axum::http::Request::get("/api/consent/export")
+        .header("authorization", format!("Bearer {ADMIN}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let all = app.send(request).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let mut ids: Vec<String> = all
+        .body
+        .lines()
+        .map(|line| {
+            let line: Value = serde_json::from_str(line).expect("one JSON object per line");
+            line["id"].as_str().expect("id").to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), count as usize, "every receipt, once");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count as usize, "no receipt twice");
 }
 
 async fn retention_deletes_receipts_received_before_the_cutoff_only(db: Db) {

@@ -210,6 +210,41 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_received_at_is_migrated_with_its_receipts() {
+        let dir = std::env::temp_dir().join(format!("canenrich-v1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("consent.db");
+        // A version-1 database, as the first server wrote it, with one receipt.
+        let old = Connection::open(&path).expect("open");
+        old.execute_batch(&format!("{} PRAGMA user_version = 1;", MIGRATIONS[0]))
+            .expect("version 1");
+        old.execute(
+            "INSERT INTO receipt (id, timestamp, revision, categories, rejected, method, config_hash)
+             VALUES ('1b4e28ba-2fa1-4d2e-883f-0016d3cca427', 1700000000000, 3, 'necessary', 'marketing', 'reject_all', NULL)",
+            [],
+        )
+        .expect("insert a version-1 row");
+        drop(old);
+
+        let store = SqliteStore::open(&path).expect("migrate");
+        let version: i64 = store
+            .lock()
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .expect("user_version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let row = store
+            .get("1b4e28ba-2fa1-4d2e-883f-0016d3cca427")
+            .expect("get")
+            .expect("the old receipt is kept");
+        assert_eq!(
+            row.received_at, row.timestamp,
+            "an old row's receivedAt is its own timestamp"
+        );
+        drop(store);
+        std::fs::remove_dir_all(dir).expect("clean up");
+    }
+
+    #[test]
     fn a_database_from_a_newer_server_is_refused() {
         let dir = std::env::temp_dir().join(format!("canenrich-too-new-{}", std::process::id()));
         let path = dir.join("consent.db");
