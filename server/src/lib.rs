@@ -98,29 +98,33 @@ impl AppState {
 /// Longest request target (path and query) answered, in bytes; a longer one is a 414.
 pub const MAX_TARGET: usize = 8 * 1024;
 
-/// Middleware: headers over [`serve::MAX_HEAD`] bytes are a 431, a request target over
-/// [`MAX_TARGET`] a 414, and a path with an overlong
-/// segment or a control character a 404, before any handler sees it (JSON under `/api`, like
-/// every answer there).
+/// Whether `path` is under `/api`, where every answer is JSON.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
 /// A request the server took too long to answer (`--request-timeout`) is a 408 like any other
 /// answer under `/api`: JSON that says what happened, not the timeout layer's empty body.
 async fn json_timeouts_under_api(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let is_api = path == "/api" || path.starts_with("/api/");
+    let under_api = is_api(request.uri().path());
     let response = next.run(request).await;
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|kind| kind.as_bytes().starts_with(b"application/json"));
-    if is_api && response.status() == StatusCode::REQUEST_TIMEOUT && !is_json {
+    if under_api && response.status() == StatusCode::REQUEST_TIMEOUT && !is_json {
         return api::error(StatusCode::REQUEST_TIMEOUT, "request: not answered in time");
     }
     response
 }
 
+/// Middleware: headers over [`serve::MAX_HEAD`] bytes are a 431, a request target over
+/// [`MAX_TARGET`] a 414, and a path with an overlong
+/// segment or a control character a 404, before any handler sees it (JSON under `/api`, like
+/// every answer there).
 async fn refuse_unservable_paths(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let is_api = path == "/api" || path.starts_with("/api/");
+    let under_api = is_api(path);
     let target_length = request
         .uri()
         .path_and_query()
@@ -132,7 +136,7 @@ async fn refuse_unservable_paths(request: Request, next: Next) -> Response {
         .sum();
     // hyper refuses a head over its buffer only when it arrives in several reads.
     if head_size > serve::MAX_HEAD {
-        return if is_api {
+        return if under_api {
             api::error(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 "headers: too large",
@@ -146,14 +150,14 @@ async fn refuse_unservable_paths(request: Request, next: Next) -> Response {
         };
     }
     if target_length > MAX_TARGET {
-        return if is_api {
+        return if under_api {
             api::error(StatusCode::URI_TOO_LONG, "path: the URL is too long")
         } else {
             (StatusCode::URI_TOO_LONG, "URL too long\n").into_response()
         };
     }
     if files::is_unservable_path(path) {
-        return if is_api {
+        return if under_api {
             api::error(StatusCode::NOT_FOUND, "path: no such API endpoint")
         } else {
             files::not_found()
