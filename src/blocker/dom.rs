@@ -250,11 +250,10 @@ fn move_addresses(element: &Element) {
 }
 
 /// Replaces an inert script with a live copy: same attributes, `data-type` as its type, the
-/// page nonce carried over, and `async` only if the original asked for it.
-/// Replaces the held `old` by a live copy. An external script is inserted with `async = false`
-/// (unless it was marked `async`), so the browser runs such scripts in the order they were
-/// inserted while downloading them in parallel: its load is only noted in `loading`. An inline
-/// script runs the moment it is inserted, so it waits for the external ones before it.
+/// page nonce carried over, and `async` only if the original asked for it. An external script
+/// without `async` runs in insertion order while downloading in parallel, so its load is only
+/// noted in `loading`; an inline script runs the moment it is inserted, so it first waits for
+/// the external ones in `loading`.
 async fn revive_script(
     document: &Document,
     old: &HtmlScriptElement,
