@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Db;
+use common::{App, Db};
 use serde_json::{json, Value};
 
 /// Runs each named test on SQLite and, when `DATABASE_URL` is set, on PostgreSQL.
@@ -519,6 +519,25 @@ async fn a_test_override_choice_is_refused_naming_the_method(db: Db) {
 
 const ADMIN: &str = "an-admin-token-of-some-length";
 
+/// The id of the `n`th receipt that [`post_numbered_receipts`] posts.
+fn export_id(n: u32) -> String {
+    format!("1b4e28ba-2fa1-4d2e-883f-{n:012x}")
+}
+
+/// Posts `count` valid receipts, numbered from 0 (see [`export_id`]), each stored.
+async fn post_numbered_receipts(app: &App, count: u32) {
+    for n in 0..count {
+        let reply = app
+            .post(
+                "/api/consent",
+                "application/json",
+                with("id", json!(export_id(n))).to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+}
+
 async fn the_export_hands_out_receipts_since_a_moment_as_ndjson_to_the_admin_only(db: Db) {
     let plain = db.app().await;
     let hidden = plain.get("/api/consent/export", None).await;
@@ -528,17 +547,8 @@ async fn the_export_hands_out_receipts_since_a_moment_as_ndjson_to_the_admin_onl
     let app = db
         .app_with(|options| options.admin_token = Some(ADMIN.to_owned()))
         .await;
-    let id = |n: u32| format!("1b4e28ba-2fa1-4d2e-883f-{n:012x}");
-    for n in 0..3 {
-        let reply = app
-            .post(
-                "/api/consent",
-                "application/json",
-                with("id", json!(id(n))).to_string(),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-    }
+    let id = export_id;
+    post_numbered_receipts(&app, 3).await;
     let export = |path: &str, token: Option<&str>| {
         let mut request = axum::http::Request::get(path);
         if let Some(token) = token {
@@ -592,18 +602,8 @@ async fn the_export_pages_through_more_receipts_than_one_page_each_once(db: Db) 
             options.rate_limit = 0;
         })
         .await;
-    let id = |n: u32| format!("1b4e28ba-2fa1-4d2e-883f-{n:012x}");
     let count = 1_030;
-    for n in 0..count {
-        let reply = app
-            .post(
-                "/api/consent",
-                "application/json",
-                with("id", json!(id(n))).to_string(),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-    }
+    post_numbered_receipts(&app, count).await;
     let request = axum::http::Request::get("/api/consent/export")
         .header("authorization", format!("Bearer {ADMIN}"))
         .body(axum::body::Body::empty())

@@ -169,10 +169,10 @@ fn a_client_sending_its_headers_slowly_is_cut_off() {
     stop(child);
 }
 
-#[test]
-fn a_receipt_body_sent_too_slowly_is_a_json_408() {
-    let (child, address) = start(&["--body-timeout", "1"]);
-    let mut slow = TcpStream::connect(&address).expect("connect");
+/// Opens a connection to `address` and sends a receipt's headers and the first bytes of its
+/// body, then nothing more.
+fn start_slow_receipt(address: &str) -> TcpStream {
+    let mut slow = TcpStream::connect(address).expect("connect");
     slow.write_all(
         format!(
             "POST /api/consent HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
@@ -181,6 +181,13 @@ fn a_receipt_body_sent_too_slowly_is_a_json_408() {
         .as_bytes(),
     )
     .expect("send the headers and the start of the body");
+    slow
+}
+
+#[test]
+fn a_receipt_body_sent_too_slowly_is_a_json_408() {
+    let (child, address) = start(&["--body-timeout", "1"]);
+    let mut slow = start_slow_receipt(&address);
     let started = std::time::Instant::now();
     let (response, _) = read_until_closed(&mut slow, std::time::Duration::from_secs(5));
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
@@ -194,15 +201,7 @@ fn a_receipt_body_sent_too_slowly_is_a_json_408() {
 
     // The whole request's timeout answers the same way, headers included.
     let (child, address) = start(&["--request-timeout", "1"]);
-    let mut slow = TcpStream::connect(&address).expect("connect");
-    slow.write_all(
-        format!(
-            "POST /api/consent HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-             Content-Length: 200\r\nConnection: close\r\n\r\n{{\"id\": "
-        )
-        .as_bytes(),
-    )
-    .expect("send the headers and the start of the body");
+    let mut slow = start_slow_receipt(&address);
     let (response, _) = read_until_closed(&mut slow, std::time::Duration::from_secs(5));
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     let lower = response.to_ascii_lowercase();
