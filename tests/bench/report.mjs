@@ -247,10 +247,10 @@ function goals(data, stats, anchors, label) {
   const ours = data.bytes.ours;
   const yes = (ok) => (ok ? '**yes**' : '**no**');
   const within = (mine, limit) => typeof mine === 'number' && typeof limit === 'number' && mine <= limit;
-  const median = (speed, id, key) => stats[speed][id]?.[key]?.median;
+  const medianOf = (speed, id, key) => stats[speed][id]?.[key]?.median;
   const fastest = (speed, key) =>
     anchors
-      .map((a) => ({ a, v: median(speed, a, key) }))
+      .map((a) => ({ a, v: medianOf(speed, a, key) }))
       .filter((x) => typeof x.v === 'number')
       .sort((x, y) => x.v - y.v)[0];
   // `met` shows the candidate's figure ÷ the limit.
@@ -258,13 +258,13 @@ function goals(data, stats, anchors, label) {
     rows.push([goal, `${num(mine, 0)} ${unit}`, `≤ ${num(limit, 0)} ${unit} (${anchorText})`, `${yes(within(mine, limit))} (${ratio(mine, limit)})`]);
   for (const speed of data.speeds) {
     const best = fastest(speed, 'bannerMs');
-    if (best) ratioRow(`banner visible ≤ 1.0× the fastest anchor (${speed}× CPU)`, median(speed, 'ours', 'bannerMs'), best.v, 'ms', label[best.a]);
+    if (best) ratioRow(`banner visible ≤ 1.0× the fastest anchor (${speed}× CPU)`, medianOf(speed, 'ours', 'bannerMs'), best.v, 'ms', label[best.a]);
   }
   const vanilla = data.bytes.vanilla;
   const klaro = data.bytes.klaro;
   for (const speed of data.speeds) {
-    const v = median(speed, 'vanilla', 'returnScriptMs');
-    if (typeof v === 'number') ratioRow(`returning visit, main-thread script ≤ 1.0× vanilla-cookieconsent (${speed}× CPU)`, median(speed, 'ours', 'returnScriptMs'), v, 'ms', 'vanilla');
+    const v = medianOf(speed, 'vanilla', 'returnScriptMs');
+    if (typeof v === 'number') ratioRow(`returning visit, main-thread script ≤ 1.0× vanilla-cookieconsent (${speed}× CPU)`, medianOf(speed, 'ours', 'returnScriptMs'), v, 'ms', 'vanilla');
   }
   if (vanilla?.returning) {
     const limit = 2 * vanilla.returning.gzip;
@@ -284,8 +284,8 @@ function goals(data, stats, anchors, label) {
     ]);
   }
   for (const speed of data.speeds) {
-    const v = median(speed, 'vanilla', 'scriptMs');
-    if (typeof v === 'number') ratioRow(`first visit, main-thread script ≤ 2.0× vanilla-cookieconsent (${speed}× CPU)`, median(speed, 'ours', 'scriptMs'), 2 * v, 'ms', `2 × ${num(v, 0)} ms`);
+    const v = medianOf(speed, 'vanilla', 'scriptMs');
+    if (typeof v === 'number') ratioRow(`first visit, main-thread script ≤ 2.0× vanilla-cookieconsent (${speed}× CPU)`, medianOf(speed, 'ours', 'scriptMs'), 2 * v, 'ms', `2 × ${num(v, 0)} ms`);
   }
   const slow = Math.max(...data.speeds);
   const oursSlow = data.runs.filter((r) => r.candidate === 'ours' && r.speed === slow && !r.aborted);
@@ -296,8 +296,8 @@ function goals(data, stats, anchors, label) {
     '0',
     yes(returnOwn === 0),
   ]);
-  const firstOwn = median(slow, 'ours', 'widgetLongTaskCount');
-  const floorOwn = median(slow, 'floor', 'widgetLongTaskCount');
+  const firstOwn = medianOf(slow, 'ours', 'widgetLongTaskCount');
+  const floorOwn = medianOf(slow, 'floor', 'widgetLongTaskCount');
   if (typeof floorOwn === 'number') {
     rows.push([
       `the widget's own long tasks on a first visit ≤ the bare Yew banner's (${slow}× CPU, medians)`,
@@ -308,12 +308,12 @@ function goals(data, stats, anchors, label) {
   }
   for (const speed of data.speeds) {
     const best = fastest(speed, 'acceptMs');
-    if (best) ratioRow(`click → gated tags ran ≤ 1.0× the best anchor (${speed}× CPU)`, median(speed, 'ours', 'acceptMs'), best.v, 'ms', label[best.a]);
+    if (best) ratioRow(`click → gated tags ran ≤ 1.0× the best anchor (${speed}× CPU)`, medianOf(speed, 'ours', 'acceptMs'), best.v, 'ms', label[best.a]);
   }
   for (const speed of data.speeds) {
-    const bare = median(speed, 'none', 'fcpMs');
+    const bare = medianOf(speed, 'none', 'fcpMs');
     if (typeof bare === 'number') {
-      const mine = median(speed, 'ours', 'fcpMs');
+      const mine = medianOf(speed, 'ours', 'fcpMs');
       rows.push([
         `page FCP with the widget ≤ 1.05× without it (${speed}× CPU)`,
         `${num(mine, 0)} ms`,
