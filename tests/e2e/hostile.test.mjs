@@ -218,14 +218,15 @@ test('a deletion with an Expires in the past is let through after a refusal', { 
  * Serves `/hostile.html`, a page the demo server does not have: the loader (with `loaderAttributes`)
  * then `body`, under `csp` when given.
  */
-async function servePage(body, { csp, loaderAttributes = '', head = '' } = {}) {
+async function servePage(body, { csp, loaderAttributes = '', head = '', loader = true, path = '/hostile.html' } = {}) {
+  const tag = loader ? `<script src="/consent/canenrich-consent.js" data-config="/demo/consent.json" ${loaderAttributes}></script>` : '';
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<script src="/consent/canenrich-consent.js" data-config="/demo/consent.json" ${loaderAttributes}></script>
+${tag}
 <meta name="viewport" content="width=device-width, initial-scale=1">${head}
 <title>Hostile markup</title></head><body>${body}</body></html>`;
   const headers = { 'content-type': 'text/html; charset=utf-8' };
   if (csp) headers['content-security-policy'] = csp;
-  await site.context.route(site.url('/hostile.html'), (route) => route.fulfill({ status: 200, headers, body: html }));
+  await site.context.route(site.url(path), (route) => route.fulfill({ status: 200, headers, body: html }));
 }
 
 test('under a nonce and strict-dynamic CSP, an injected held script without the nonce is never released', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -281,7 +282,7 @@ test('held addresses that are not http(s) or relative are refused, and only the 
 
 // ---- 9. A placeholder that keeps the frame's box
 
-/** Records every layout shift, and the boxes of the watched elements at DOMContentLoaded. */
+/** Records every layout shift, and gives `__boxes()`: the boxes of the watched elements. */
 function watchLayout() {
   window.__shifts = [];
   new PerformanceObserver((list) => {
@@ -292,9 +293,12 @@ function watchLayout() {
       const box = el.getBoundingClientRect();
       return `${el.getAttribute('data-watch')} ${[box.x, box.y, box.width, box.height].map((n) => n.toFixed(1)).join(',')}`;
     });
-  document.addEventListener('DOMContentLoaded', () => {
-    window.__initialBoxes = window.__boxes();
-  });
+}
+
+/** Waits for the page's load event (its stylesheet applied) and two frames. */
+async function settledLayout(page) {
+  await page.waitForLoadState('load');
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
 const LAYOUT = `
@@ -319,7 +323,17 @@ for (const width of [360, 1280]) {
         body: 'body{margin:8px;font:16px/1.5 sans-serif}.row{display:flex;gap:12px}.grid{display:grid;grid-template-columns:auto 1fr;gap:12px}',
       }),
     );
-    await servePage(LAYOUT, { head: '<link rel="stylesheet" href="/hostile.css">' });
+    const head = '<link rel="stylesheet" href="/hostile.css">';
+    // The reference: the same held markup laid out with no widget on the page at all.
+    await servePage(LAYOUT, { head, loader: false, path: '/hostile-bare.html' });
+    await servePage(LAYOUT, { head });
+    const bare = await site.openPage('/hostile-bare.html', { waitForWidget: false });
+    await bare.setViewportSize({ width, height: 800 });
+    await bare.reload();
+    await settledLayout(bare);
+    const initial = await bare.evaluate(() => window.__boxes());
+    await bare.close();
+
     const opened = await site.openPage('/hostile.html');
     await opened.setViewportSize({ width, height: 800 });
     await opened.reload();
@@ -327,8 +341,8 @@ for (const width of [360, 1280]) {
     await opened.waitForFunction(() => document.querySelectorAll('iframe[data-canenrich-covered]').length === 2);
     const frame = opened.frameLocator('iframe[title="Flex video"]');
     await frame.getByRole('group', { name: 'Flex video' }).getByRole('button', { name: 'Load once' }).waitFor();
-    await opened.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-    const [initial, covered] = await opened.evaluate(() => [window.__initialBoxes, window.__boxes()]);
+    await settledLayout(opened);
+    const covered = await opened.evaluate(() => window.__boxes());
     assert.deepEqual(covered, initial, `the placeholders changed a box: ${JSON.stringify({ initial, covered })}`);
 
     // Released without input (hadRecentInput would hide a shift): the frames load in place.
