@@ -76,6 +76,13 @@ pub fn accept_categories(names: JsValue) -> Promise {
     }))
 }
 
+/// "Always allow" on a placeholder the lean core drew: the current choice plus `category` (the
+/// loader forwards it here after the hand-over).
+#[wasm_bindgen(js_name = allowCategory)]
+pub fn allow_category(category: String) {
+    runtime::allow_category(category);
+}
+
 /// For the loader's guard: may an element with `data-category` = `attribute` (and
 /// `data-service` = `service`) run now?
 #[wasm_bindgen]

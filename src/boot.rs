@@ -13,12 +13,12 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event};
 
 use crate::config::{Config, ConfigError, ConfigFile, INLINE_CONFIG_ID};
+use crate::core_settings;
 use crate::error::Error;
 use crate::events;
 use crate::i18n::{self, Texts};
 use crate::model::{Decision, View};
 use crate::runtime;
-#[cfg(feature = "ui")]
 use crate::ui;
 
 const PREFIX: &str = "CanEnrich Consent:";
@@ -49,6 +49,7 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
         }
     };
     let texts = Rc::new(load_texts(&config)?);
+    keep_core_settings(&options, &config, &texts, fail_closed);
     // Start-up runs in three tasks (read, decide, draw) so that none blocks input for long on a
     // slow device; until the runtime starts, the loader's guards hold everything optional.
     yield_now().await?;
@@ -98,7 +99,18 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
         return Err(err);
     }
     let handover = Reflect::get(&options, &"handover".into()).is_ok_and(|v| v.is_truthy());
-    runtime::start_up(!handover);
+    let previous = Reflect::get(&options, &"previous".into())
+        .ok()
+        .filter(|p| p.is_object())
+        .and_then(|p| Reflect::get(&p, &"categories".into()).ok())
+        .filter(js_sys::Array::is_array)
+        .map(|list| {
+            js_sys::Array::from(&list)
+                .iter()
+                .filter_map(|name| name.as_string())
+                .collect()
+        });
+    runtime::start_up(!handover, previous);
     // Receipts earlier pages could not deliver, whichever build made them (a core build that
     // has just handed over leaves them to the full one).
     crate::delivery::resume();
@@ -119,7 +131,6 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
 /// first layer, the UI takes it over: it hydrates the painted markup when that is untouched and
 /// has the key of this first render (Yew panics on markup that does not match), else it renders
 /// afresh beside it and removes it in the same task, before the browser paints again.
-#[cfg(feature = "ui")]
 async fn draw(
     options: &JsValue,
     config: Rc<Config>,
@@ -181,28 +192,31 @@ async fn draw(
     Ok(())
 }
 
-/// The core build: draws only the "Cookie settings" button (after a choice) and gives the
-/// runtime the loader's `options.upgrade`, which hands over to the full UI whenever a banner or
-/// the dialog must show — at start-up too, when no valid choice turns out to be stored.
-#[cfg(not(feature = "ui"))]
-async fn draw(
-    options: &JsValue,
-    config: Rc<Config>,
-    texts: Rc<Texts>,
-    sheet: &web_sys::CssStyleSheet,
-) -> Result<(), Error> {
-    let upgrade = Reflect::get(options, &"upgrade".into())
+/// Keeps the core settings for the lean core of the next visit (`core_settings`), under the
+/// loader's key of the config sources read here (`options.settingsKey()`), or forgets them when
+/// this config needs the full build. Missing or throwing storage only means that the next visit
+/// runs the full build again.
+fn keep_core_settings(options: &JsValue, config: &Config, texts: &Texts, fail_closed: bool) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let key = Reflect::get(options, &"settingsKey".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or(Error::NoUpgrade)?;
-    runtime::set_upgrade(upgrade);
-    let root = crate::host::open(sheet, &texts).map_err(Error::browser("opening the widget"))?;
-    let chosen = runtime::snapshot().is_some_and(|s| s.consent.is_some());
-    if config.show_reopen_button && chosen {
-        crate::host::reopen_button(&root, &config, &texts, || runtime::show(View::Preferences))
-            .map_err(Error::browser("drawing Cookie settings"))?;
+        .and_then(|f| f.call0(&JsValue::UNDEFINED).ok())
+        .and_then(|key| key.as_string());
+    let kept = match key.filter(|_| core_settings::applies(config, fail_closed)) {
+        Some(key) => storage.set_item(
+            core_settings::STORAGE_KEY,
+            &core_settings::json(config, texts, &key),
+        ),
+        None => storage.remove_item(core_settings::STORAGE_KEY),
+    };
+    if kept.is_err() {
+        web_sys::console::info_1(&JsValue::from_str(&format!(
+            "{PREFIX} could not keep the settings of the lean core; the next visit loads the full build"
+        )));
     }
-    Ok(())
 }
 
 /// Records the choice a test suite forces with `?canenrich-test=` or the `canenrich_test` cookie,

@@ -23,9 +23,6 @@ pub enum Error {
     /// A built-in language file does not parse (a build defect).
     #[error("broken language file: {0}")]
     Language(String),
-    /// The loader did not pass the function that loads the full UI (core build).
-    #[error("the loader gave no upgrade function")]
-    NoUpgrade,
     /// `acceptCategories` was given something other than an array.
     #[error("acceptCategories expects an array of category names")]
     NotAnArray,

@@ -1,23 +1,20 @@
 //! Browser adapter: the widget's host element, `<div id="canenrich-consent">` at the end of
 //! `<body>` with an open shadow root styled by a constructed stylesheet (allowed under a strict
-//! `style-src 'self'`, unlike `<style>`), and the small "Cookie settings" button the core build
-//! draws without the Yew UI.
+//! `style-src 'self'`, unlike `<style>`). The lean core (`core/`) draws its "Cookie settings"
+//! button into the same host, with the same markup as the Yew UI's.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
-#[cfg(not(feature = "ui"))]
-use crate::config::Config;
 use crate::i18n::Texts;
 
 /// Id of the host element appended to `<body>` (CONTRACT §5).
 pub use crate::page::HOST_ID;
 
-/// The cookie icon of the "Cookie settings" button (a static path, no script or style).
-pub const COOKIE_ICON: &str = "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5Zm-4.5 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Zm5-1a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3ZM9 6.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Z";
+/// The cookie icon of the "Cookie settings" button.
+pub use crate::page::COOKIE_ICON;
 
 /// Attribute the loader sets on the root it painted the pre-rendered first layer into.
-#[cfg(feature = "ui")]
 const PAINTED: &str = "data-painted";
 
 /// Creates (or reuses) the host and its shadow root, empties it, and returns a fresh root element
@@ -32,7 +29,6 @@ pub fn open(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsValue> {
 /// Like [`open`], but keeps the loader's painted first layer on screen until
 /// [`retire_painted`]: the new root is rendered beside it, and the two are swapped within one
 /// task, so that the visitor never sees the widget without a banner.
-#[cfg(feature = "ui")]
 pub fn open_beside(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsValue> {
     let shadow = shadow()?;
     // A superset of the loader's first-layer rules: the painted banner looks the same under it.
@@ -44,7 +40,6 @@ pub fn open_beside(sheet: &CssStyleSheet, texts: &Texts) -> Result<Element, JsVa
 }
 
 /// The root the loader painted the pre-rendered first layer into, if it is still there.
-#[cfg(feature = "ui")]
 pub fn painted_root() -> Option<Element> {
     let host = document().ok()?.get_element_by_id(HOST_ID)?;
     let children = host.shadow_root()?.children();
@@ -54,7 +49,6 @@ pub fn painted_root() -> Option<Element> {
 }
 
 /// Takes the painted `root` over as it is (for hydration), under the full stylesheet.
-#[cfg(feature = "ui")]
 pub fn adopt(root: &Element, sheet: &CssStyleSheet) -> Result<Element, JsValue> {
     shadow()?.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
     Ok(root.clone())
@@ -62,7 +56,6 @@ pub fn adopt(root: &Element, sheet: &CssStyleSheet) -> Result<Element, JsValue> 
 
 /// Removes every root but `live` (the painted first layer, once `live` has rendered in its
 /// place). Focus on a control of the painted banner moves to the same control in `live`.
-#[cfg(feature = "ui")]
 pub fn retire_painted(live: &Element) {
     // A hydrated root was the painted one: it keeps the painted banner's motion (the stylesheet
     // animates each kind of root differently), so that the banner on screen does not come in a
@@ -147,47 +140,12 @@ fn clear(shadow: &ShadowRoot) {
     }
 }
 
-#[cfg(not(feature = "ui"))]
-/// Draws the "Cookie settings" button into `root` (the same markup and classes as the Yew UI's)
-/// and calls `on_click` when it is pressed.
-pub fn reopen_button(
-    root: &Element,
-    config: &Config,
-    texts: &Texts,
-    on_click: impl Fn() + 'static,
-) -> Result<(), JsValue> {
-    let document = root.owner_document().ok_or("no document")?;
-    let surface = document.create_element("div")?;
-    surface.set_class_name(&format!(
-        "cc-surface cc-theme-{} cc-position-{}",
-        config.theme.as_str(),
-        config.position.as_str()
-    ));
-    let button = document.create_element("button")?;
-    button.set_attribute("type", "button")?;
-    button.set_class_name("cc-reopen");
-    button.set_attribute("data-testid", "reopen")?;
-    button.set_attribute("aria-label", &texts.reopen)?;
-    button.set_attribute("title", &texts.reopen)?;
-    button.set_inner_html(&format!(
-        r#"<svg class="cc-reopen-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="{COOKIE_ICON}"/></svg>"#
-    ));
-    let listener = Closure::<dyn Fn()>::new(on_click);
-    button.add_event_listener_with_callback("click", listener.as_ref().unchecked_ref())?;
-    // The button lives until the page leaves or the full UI takes over.
-    listener.forget();
-    surface.append_child(&button)?;
-    root.append_child(&surface)?;
-    Ok(())
-}
-
 /// While alive, keeps the bottom of the page clear of a bottom-anchored banner: `<html>` gets
 /// that much more bottom padding, so the page can be scrolled until nothing of it is under the
 /// banner (DESIGN: the banner never covers the page's main buttons), and as much scroll padding,
 /// so an element that receives focus is scrolled into view above the banner (WCAG 2.2 SC
 /// 2.4.11). Nothing on the page moves: the room is added after its content. The room follows the
 /// banner's height when the window is resized, and is given back when this is dropped.
-#[cfg(feature = "ui")]
 pub struct BottomRoom {
     root: web_sys::HtmlElement,
     /// The page's own inline `padding-bottom` and `scroll-padding-bottom` on `<html>`.
@@ -195,7 +153,6 @@ pub struct BottomRoom {
     on_resize: Closure<dyn Fn()>,
 }
 
-#[cfg(feature = "ui")]
 impl BottomRoom {
     /// Starts keeping room below `banner`; `None` without a document.
     pub fn keep(banner: web_sys::HtmlElement) -> Option<BottomRoom> {
@@ -243,7 +200,6 @@ impl BottomRoom {
     }
 }
 
-#[cfg(feature = "ui")]
 impl Drop for BottomRoom {
     fn drop(&mut self) {
         if let Some(window) = web_sys::window() {
@@ -261,7 +217,6 @@ impl Drop for BottomRoom {
 /// How much of the viewport's bottom `banner` covers: its height and the gap below it, or 0 for a
 /// banner that is not anchored to the bottom (the centred card covers the middle whatever the
 /// page does) or is hidden.
-#[cfg(feature = "ui")]
 fn room_below(window: &web_sys::Window, banner: &web_sys::HtmlElement) -> f64 {
     // Bottom-anchored banners sit at most 1rem above the edge; the centred one sits at 50 %.
     const ANCHORED: f64 = 48.0;
@@ -274,7 +229,6 @@ fn room_below(window: &web_sys::Window, banner: &web_sys::HtmlElement) -> f64 {
 
 /// A computed length in CSS pixels (0 when it is not one). Parsed by JS `parseFloat`, which
 /// keeps Rust's float parser out of the build.
-#[cfg(feature = "ui")]
 fn computed_px(window: &web_sys::Window, element: &Element, property: &str) -> f64 {
     let value = window
         .get_computed_style(element)

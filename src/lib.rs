@@ -3,6 +3,7 @@
 
 pub mod blocker;
 pub mod config;
+pub mod core_settings;
 pub mod first_paint;
 pub mod i18n;
 pub mod json;
@@ -10,22 +11,24 @@ pub mod model;
 pub mod page;
 pub mod storage;
 
-#[cfg(target_arch = "wasm32")]
+// The full widget's runtime and exports: only in the build with the UI. Without `ui` the crate is
+// the library the lean core (`core/`) and the tools use, and exports nothing to JS.
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod api;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod boot;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod delivery;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod error;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod events;
 // On the host only for `prerender`, where the UI names the icon and the bottom room and nothing
 // else of it is used.
-#[cfg(any(target_arch = "wasm32", feature = "prerender"))]
+#[cfg(any(all(target_arch = "wasm32", feature = "ui"), feature = "prerender"))]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod host;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod runtime;
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]
 mod ui;

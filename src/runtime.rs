@@ -40,8 +40,6 @@ struct Runtime {
     reported_leaks: BTreeSet<String>,
     /// Placeholders for gated frames, once the UI's texts and styles are known.
     embeds: Option<embed::Embeds>,
-    /// The loader's hand-over to the full UI (core build only).
-    upgrade: Option<js_sys::Function>,
     /// Handed over to another module: this one does nothing more.
     stopped: bool,
     /// The sweep's interval, cleared on hand-over.
@@ -124,7 +122,6 @@ pub fn init(
         release_again: false,
         reported_leaks: BTreeSet::new(),
         embeds: None,
-        upgrade: None,
         stopped: false,
         interval: None,
         observer: None,
@@ -266,12 +263,9 @@ impl Runtime {
         if self.stopped {
             return Surface::Unchanged;
         }
-        match (&self.ui, &self.upgrade) {
-            (Some(ui), _) => Surface::Tell(ui.clone(), self.snapshot()),
-            (None, Some(upgrade)) if self.view != View::Closed => {
-                Surface::Upgrade(upgrade.clone(), self.view)
-            }
-            _ => Surface::Unchanged,
+        match &self.ui {
+            Some(ui) => Surface::Tell(ui.clone(), self.snapshot()),
+            None => Surface::Unchanged,
         }
     }
 }
@@ -306,45 +300,21 @@ fn apply(change: Change) {
 enum Surface {
     /// Tell the UI the new state.
     Tell(UiSink, Snapshot),
-    /// The core build cannot draw this view: ask the loader for the full UI.
-    Upgrade(js_sys::Function, View),
     /// Nothing to draw.
     Unchanged,
 }
 
-/// Brings the screen in line with the state: tells the UI, or — in the core build, which has no
-/// banner or dialog — asks the loader to hand over to the full UI showing the view.
+/// Brings the screen in line with the state: tells the UI.
 fn refresh() {
-    match with(|rt| rt.surface()) {
-        Some(Surface::Tell(ui, snapshot)) => ui(snapshot),
-        Some(Surface::Upgrade(upgrade, view)) => {
-            let name = match view {
-                View::Banner => "banner",
-                View::Preferences => "preferences",
-                View::Closed => "closed",
-            };
-            if let Err(err) = upgrade.call1(&JsValue::NULL, &JsValue::from_str(name)) {
-                web_sys::console::error_2(
-                    &JsValue::from_str("CanEnrich Consent: could not load the preferences"),
-                    &err,
-                );
-            }
-        }
-        _ => {}
+    if let Some(Surface::Tell(ui, snapshot)) = with(|rt| rt.surface()) {
+        ui(snapshot);
     }
 }
 
 /// Connects the UI; it is told the current state at once.
-#[cfg(feature = "ui")]
 pub fn connect(ui: UiSink) {
     with(|rt| rt.ui = Some(ui));
     refresh();
-}
-
-/// In the core build: the loader's function that replaces this module with the full UI.
-#[cfg(not(feature = "ui"))]
-pub fn set_upgrade(upgrade: js_sys::Function) {
-    with(|rt| rt.upgrade = Some(upgrade));
 }
 
 /// Whether this module is still the page's widget (not handed over to another).
@@ -383,7 +353,7 @@ pub fn present(texts: Rc<crate::i18n::Texts>, sheet: web_sys::CssStyleSheet) {
 }
 
 /// "Always allow" on a placeholder: the current choice plus `category`.
-fn allow_category(category: String) {
+pub fn allow_category(category: String) {
     let current = stored();
     let mut accepted: BTreeSet<String> = current
         .as_ref()
@@ -445,7 +415,6 @@ pub fn show(view: View) {
 }
 
 /// Closes the preferences dialog without a choice: back to the banner while there is no choice.
-#[cfg(feature = "ui")]
 pub fn dismiss() {
     with(|rt| {
         rt.view = if rt.consent.is_some() {
@@ -541,13 +510,31 @@ pub fn erase_refused() {
 
 /// Finishes start-up once the screen is drawn: what refused categories left is erased, the
 /// stored choice is announced (the `canenrich:consent` event only when `with_event`: a
-/// hand-over does not announce twice) and what it allows is released. In the core build, a
-/// banner that is due hands over to the full UI here.
-pub fn start_up(with_event: bool) {
-    let change = with(|rt| Change {
-        consent: rt.public(rt.consent.as_ref()),
-        changed: Vec::new(),
-        announce: with_event,
+/// hand-over does not announce twice) and what it allows is released. `previous`: the
+/// categories the lean core ran the page with, when it handed over because another tab stored
+/// a choice; that choice is then announced with what it changed, as if adopted here.
+pub fn start_up(with_event: bool, previous: Option<Vec<String>>) {
+    let change = with(|rt| {
+        let consent = rt.public(rt.consent.as_ref());
+        let mut changed: Vec<String> = match &previous {
+            Some(before) => rt
+                .config
+                .category_names()
+                .filter(|name| *name != model::NECESSARY)
+                .filter(|name| {
+                    before.iter().any(|b| b == name)
+                        != consent.as_ref().is_some_and(|c| c.accepts(name))
+                })
+                .map(str::to_string)
+                .collect(),
+            None => Vec::new(),
+        };
+        changed.sort();
+        Change {
+            consent,
+            changed,
+            announce: with_event || previous.is_some(),
+        }
     });
     if let Some(change) = change {
         apply(change);

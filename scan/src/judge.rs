@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use canenrich_consent::blocker::plan::is_own_cookie;
+use canenrich_consent::blocker::plan::{is_own_cookie, is_own_key};
 use canenrich_consent::config::{CategoryFile, Config, ConfigFile};
 use canenrich_consent::model::pattern;
 use schemars::JsonSchema;
@@ -159,8 +159,8 @@ impl Rules<'_> {
     }
 
     fn storage_owner(&self, key: &str) -> Owner {
-        // The widget's own keys (its receipt outbox and the like).
-        if key.starts_with("canenrich") {
+        // The widget's own keys (its receipt outbox, its lean core's settings).
+        if is_own_key(key) {
             return Owner::Essential;
         }
         self.owner(key, |c| &c.storage)

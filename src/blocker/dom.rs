@@ -9,27 +9,10 @@ use web_sys::{
     MutationRecord, ShadowRoot, Storage,
 };
 
-use super::plan::{self, Erasure, Gate};
+use super::plan::{self, Erasure, Gate, HELD, REFUSED, RELEASED};
 use crate::config::Config;
 use crate::model::Consent;
 use crate::storage::cookie::CookieStore;
-
-/// Every element the blocker holds: inert scripts, and the kinds of `plan::deferred_addresses`
-/// whose address waits in a `data-` attribute. Elements refused once are left out.
-const HELD: &str = "script[type='text/plain'][data-category]:not([data-canenrich-refused]), \
-    :is(iframe, img, source, video, audio, embed)[data-category][data-src]:not([data-canenrich-refused]), \
-    :is(img, source)[data-category][data-srcset]:not([data-canenrich-refused]), \
-    iframe[data-category][data-srcdoc]:not([data-canenrich-refused]), \
-    video[data-category][data-poster]:not([data-canenrich-refused]), \
-    object[data-category][data-data]:not([data-canenrich-refused]), \
-    link[data-category][data-href]:not([data-canenrich-refused])";
-
-/// Set on an element the widget releases: from then on the loader lets addresses set on it
-/// through.
-const RELEASED: &str = "data-canenrich-released";
-
-/// Set on a held element the widget refused to release (`plan::refusal`), so it is reported once.
-const REFUSED: &str = "data-canenrich-refused";
 
 /// Releases, in document order, every held element whose gate `consent` opens, then those in
 /// the connected shadow `roots`, root by root. Scripts run in document order: external ones

@@ -11,32 +11,10 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlIFrameElement};
 
-use super::plan::Gate;
+use super::plan::{Gate, COVERED, EMBED_TEST_ID as TEST_ID, THEME};
 use crate::config::Config;
 use crate::i18n::Texts;
 use crate::model::Consent;
-
-/// Set on a frame while the widget's placeholder is drawn in it.
-const COVERED: &str = "data-canenrich-covered";
-/// The placeholder's test id (and how a frame's document is known to hold it).
-const TEST_ID: &str = "embed-placeholder";
-/// The page's theme properties, copied from the frame onto the placeholder (custom properties
-/// do not inherit into the frame's document).
-const THEME: [&str; 13] = [
-    "--canenrich-bg",
-    "--canenrich-fg",
-    "--canenrich-muted",
-    "--canenrich-border",
-    "--canenrich-button-bg",
-    "--canenrich-button-fg",
-    "--canenrich-accent",
-    "--canenrich-radius",
-    "--canenrich-dark-bg",
-    "--canenrich-dark-fg",
-    "--canenrich-dark-muted",
-    "--canenrich-dark-button-bg",
-    "--canenrich-dark-accent",
-];
 
 /// What placeholders are made of.
 #[derive(Clone)]

@@ -5,6 +5,45 @@ use crate::config::Config;
 use crate::model::{pattern, Consent, Millis, NECESSARY};
 use crate::storage::outbox;
 
+/// Every element the blocker holds: inert scripts, and the kinds of `plan::deferred_addresses`
+/// whose address waits in a `data-` attribute. Elements refused once are left out.
+pub const HELD: &str = "script[type='text/plain'][data-category]:not([data-canenrich-refused]), \
+    :is(iframe, img, source, video, audio, embed)[data-category][data-src]:not([data-canenrich-refused]), \
+    :is(img, source)[data-category][data-srcset]:not([data-canenrich-refused]), \
+    iframe[data-category][data-srcdoc]:not([data-canenrich-refused]), \
+    video[data-category][data-poster]:not([data-canenrich-refused]), \
+    object[data-category][data-data]:not([data-canenrich-refused]), \
+    link[data-category][data-href]:not([data-canenrich-refused])";
+
+/// Set on an element the widget releases: from then on the loader lets addresses set on it
+/// through.
+pub const RELEASED: &str = "data-canenrich-released";
+
+/// Set on a held element the widget refused to release (`plan::refusal`), so it is reported once.
+pub const REFUSED: &str = "data-canenrich-refused";
+
+/// Set on a frame while the widget's placeholder is drawn in it.
+pub const COVERED: &str = "data-canenrich-covered";
+/// The placeholder's test id (and how a frame's document is known to hold it).
+pub const EMBED_TEST_ID: &str = "embed-placeholder";
+/// The page's theme properties, copied from the frame onto the placeholder (custom properties
+/// do not inherit into the frame's document).
+pub const THEME: [&str; 13] = [
+    "--canenrich-bg",
+    "--canenrich-fg",
+    "--canenrich-muted",
+    "--canenrich-border",
+    "--canenrich-button-bg",
+    "--canenrich-button-fg",
+    "--canenrich-accent",
+    "--canenrich-radius",
+    "--canenrich-dark-bg",
+    "--canenrich-dark-fg",
+    "--canenrich-dark-muted",
+    "--canenrich-dark-button-bg",
+    "--canenrich-dark-accent",
+];
+
 /// The condition in a `data-category` attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gate {
@@ -93,7 +132,7 @@ pub fn erasure(
         .collect();
     let storage = storage
         .iter()
-        .filter(|key| !outbox::is_key(key))
+        .filter(|key| !is_own_key(key))
         .filter(|key| {
             refused
                 .iter()
@@ -126,7 +165,7 @@ pub fn leaks(config: &Config, cookies: &[String], storage: &[String]) -> Erasure
             .collect(),
         storage: storage
             .iter()
-            .filter(|key| !outbox::is_key(key) && !listed(key, |c| &c.storage))
+            .filter(|key| !is_own_key(key) && !listed(key, |c| &c.storage))
             .cloned()
             .collect(),
     }
@@ -165,6 +204,12 @@ pub const OWN_COOKIES: [&str; 3] = [
     crate::storage::HOST_COOKIE_NAME,
     "canenrich_probe",
 ];
+
+/// Whether storage key `key` is the widget's own (its receipt outbox, its lean core's settings):
+/// never erased, never a leak.
+pub fn is_own_key(key: &str) -> bool {
+    outbox::is_key(key) || key == crate::core_settings::STORAGE_KEY
+}
 
 /// Whether `name` is one of [`OWN_COOKIES`].
 pub fn is_own_cookie(name: &str) -> bool {
@@ -699,14 +744,18 @@ mod tests {
     }
 
     #[test]
-    fn the_receipt_outbox_is_never_erased_nor_reported_as_a_leak() {
+    fn the_widgets_own_keys_are_never_erased_nor_reported_as_leaks() {
         let file = crate::config::ConfigFile::parse(
             r#"{"categories":{"analytics":{"storage":["*"]}}}"#,
             "test",
         )
         .expect("valid");
         let config = Config::resolve(&[("test", file)]).expect("valid");
-        let keys = names(&["canenrich_outbox.0b5e", "_ga_store"]);
+        let keys = names(&[
+            "canenrich_outbox.0b5e",
+            crate::core_settings::STORAGE_KEY,
+            "_ga_store",
+        ]);
         assert_eq!(
             erasure(&config, None, &[], &keys).storage,
             names(&["_ga_store"])
@@ -714,7 +763,7 @@ mod tests {
         assert_eq!(
             leaks(&Config::builtin(), &[], &keys).storage,
             names(&[]),
-            "the outbox is the widget's own; _ga_store is listed by analytics"
+            "the outbox and the core settings are the widget's own; _ga_store is listed by analytics"
         );
     }
 

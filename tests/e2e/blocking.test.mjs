@@ -12,7 +12,11 @@ const TEST_TIMEOUT_MS = 60_000;
 
 const demoState = (page) => page.evaluate(() => window.canenrichDemo ?? null);
 const storageKeys = (page) =>
-  page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].sort());
+  // The tags' keys: the widget's own (its lean core's settings, its receipt outbox) are essential.
+  page.evaluate(() =>
+    [...Object.keys(localStorage), ...Object.keys(sessionStorage)]
+      .filter((key) => key !== 'canenrich_consent_core' && !key.startsWith('canenrich_outbox.'))
+      .sort());
 
 /** The cookies the browser holds for the demo under www.shop.example.co.uk, as `name@domain`. */
 async function subdomainJar() {

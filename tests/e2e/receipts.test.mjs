@@ -13,6 +13,7 @@ const site = useSite();
 const TEST_TIMEOUT_MS = 90_000;
 const ENDPOINT = '**/api/consent';
 const CORE = '/consent/canenrich_consent_core_bg.wasm';
+const FULL = '/consent/canenrich_consent_bg.wasm';
 /** Chromium logs every failed response as a console error: the faults these tests provoke. */
 const ANSWERED_503 = /status of 503/;
 
@@ -101,11 +102,14 @@ test('the receipt endpoint answers 503 for 30 s while three choices are made acr
   const second = (await page.evaluate(() => window.CanEnrichConsent.rejectAll())).id;
   await untilFailed(page, [first, second], 1);
 
-  // Page two (the core build, for a returning visitor): a custom choice.
+  // Page two (a returning visitor, but receipts wait in the outbox: the loader picks the full
+  // build, which delivers them; the lean core never sends): a custom choice.
   const before = site.requests.length;
   await page.goto(site.url('/privacy.html'));
   await site.widgetReady(page);
-  assert.ok(site.requests.slice(before).some((url) => url.endsWith(CORE)), 'page two runs the core build');
+  const two = site.requests.slice(before);
+  assert.ok(two.some((url) => url.endsWith(FULL)), 'page two runs the full build');
+  assert.ok(!two.some((url) => url.endsWith(CORE)), 'page two does not start the lean core');
   const third = (await page.evaluate(() => window.CanEnrichConsent.acceptCategories(['analytics']))).id;
   await untilFailed(page, [third], 1);
   const ids = [first, second, third];
@@ -142,7 +146,7 @@ test('the receipt endpoint answers 503 for 30 s while three choices are made acr
   await site.assertNoPageErrors();
 });
 
-test('a receipt left unsent is delivered on the next page load, by the core build', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('a receipt left unsent is delivered on the next page load, by the full build the loader picks for it', { timeout: TEST_TIMEOUT_MS }, async () => {
   site.expectProblem(ANSWERED_503);
   const endpoint = await routeEndpoint({ down: true });
   const page = await site.openPage('/');
@@ -159,7 +163,8 @@ test('a receipt left unsent is delivered on the next page load, by the core buil
   endpoint.down = false;
   const before = site.requests.length;
   const next = await site.openPage('/privacy.html');
-  assert.ok(site.requests.slice(before).some((url) => url.endsWith(CORE)), 'the core build runs there');
+  const loaded = site.requests.slice(before);
+  assert.ok(loaded.some((url) => url.endsWith(FULL)) && !loaded.some((url) => url.endsWith(CORE)), 'the full build runs there');
   await until(async () => (await stored(next, id)) !== 404, 'the receipt is stored');
   assert.deepEqual(statuses(endpoint, id), [503, 201]);
   await until(async () => Object.keys(await outbox(next)).length === 0, 'the outbox is empty');

@@ -86,6 +86,69 @@ test('the API on the core build opens the full UI and reset() shows the banner',
   await site.assertNoPageErrors();
 });
 
+// ---- What the lean core hands over to the full build.
+
+/** The `.wasm` files `page`'s requests since `before` loaded. */
+const wasmSince = (before) => site.requests.slice(before).map((url) => new URL(url).pathname).filter((p) => p.endsWith('.wasm'));
+
+test('an API call that records a choice on the core build is forwarded to the full build and resolves with the record', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const before = site.requests.length;
+  const { page } = await returningVisitor();
+  const record = await page.evaluate(() => window.CanEnrichConsent.acceptAll());
+  assert.equal(record.method, 'accept_all');
+  assert.deepEqual(wasmSince(before).slice(-2), [CORE, FULL], 'the core ran, then the full build took the call');
+  await page.waitForFunction(() => window.canenrichDemo?.marketing === 1);
+  assert.equal(await page.evaluate(() => window.CanEnrichConsent.acceptedCategory('marketing')), true);
+  await site.assertNoPageErrors();
+});
+
+test('a choice another tab stores reaches a core-build tab within 2 s: the full build applies it and announces the change', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Accept all, then two returning tabs on the core build.
+  const first = await site.openPage('/');
+  await first.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
+  await first.waitForFunction(() => (window.canenrichDemo?.order?.length ?? 0) >= 3);
+  await first.close();
+  const before = site.requests.length;
+  const watching = await site.openPage('/');
+  await watching.waitForFunction(() => (window.canenrichDemo?.order?.length ?? 0) >= 3);
+  const other = await site.openPage('/privacy.html');
+  assert.deepEqual(wasmSince(before), [CORE, CORE], 'both returning tabs run the core build');
+
+  await other.evaluate(() => window.CanEnrichConsent.rejectAll());
+  await watching.waitForFunction(() => !window.CanEnrichConsent.acceptedCategory('marketing'), null, { timeout: 2_500 });
+  const change = (await site.events(watching, 'canenrich:change')).at(-1);
+  assert.deepEqual(change?.detail.changed, ['analytics', 'marketing', 'personalization']);
+  assert.equal((await site.events(watching, 'canenrich:consent')).at(-1).detail.method, 'reject_all');
+  assert.equal(await watching.evaluate(() => localStorage.getItem('_ga_store')), null, 'refused storage is erased');
+  const names = await site.cookieNames();
+  assert.ok(!names.includes('_ga') && !names.includes('mk_id'), `refused cookies survived: ${names}`);
+  await site.assertNoPageErrors();
+});
+
+test('a refused cookie that appears behind the core build\'s back hands over to the full build, which erases it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const before = site.requests.length;
+  const { page } = await returningVisitor();
+  // As an HTTP response (or another path's script) would set it: past the page's cookie guard.
+  await site.context.addCookies([{ name: '_ga', value: 'GA1.1.123', url: site.url('/') }]);
+  for (let i = 0; i < 30 && (await site.cookieNames()).includes('_ga'); i += 1) await page.waitForTimeout(100);
+  assert.ok(!(await site.cookieNames()).includes('_ga'), 'the refused cookie was not erased');
+  assert.deepEqual(wasmSince(before).slice(-2), [CORE, FULL]);
+  assert.equal(await page.getByTestId('banner').isVisible(), false, 'no banner: the stored choice stands');
+  assert.equal((await page.evaluate(() => window.CanEnrichConsent.getConsent())).method, 'reject_all');
+  await site.assertNoPageErrors();
+});
+
+test('"Always allow" on a placeholder the core build drew records the category through the full build', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page } = await returningVisitor();
+  const frame = page.frameLocator('iframe[title="CanEnrich product video"]');
+  await frame.getByTestId('embed-always-allow').click();
+  await page.waitForFunction(() => window.CanEnrichConsent.acceptedCategory('marketing'));
+  await site.waitForRequest('/demo/embed/video.html');
+  const consent = await page.evaluate(() => window.CanEnrichConsent.getConsent());
+  assert.deepEqual(consent.categories, ['marketing', 'necessary'], 'only the placeholder\'s category was added');
+  await site.assertNoPageErrors();
+});
+
 // ---- The loader picks the build once, from the stored record's validity.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -103,11 +166,18 @@ function storedRecord({ revision = 1, timestamp = Date.now(), accepted = 'analyt
   return `${body}.${fnv1a(body).toString(16).padStart(8, '0')}`;
 }
 
-/** Opens the home page with `value` as the stored consent cookie; returns the `.wasm` requested. */
+/**
+ * Opens `path` with `value` as the stored consent cookie; returns the `.wasm` requested then.
+ * A first visit runs before, as a real visitor's did: the full build keeps the lean core's
+ * settings for the page's config sources.
+ */
 async function visitWithRecord(value, path = '/') {
+  const first = await site.openPage(path);
+  await first.close();
+  const before = site.requests.length;
   await site.context.addCookies([{ name: 'canenrich_consent', value, url: site.url('/') }]);
   const page = await site.openPage(path);
-  const wasm = () => site.requests.map((url) => new URL(url).pathname).filter((p) => p.endsWith('.wasm'));
+  const wasm = () => site.requests.slice(before).map((url) => new URL(url).pathname).filter((p) => p.endsWith('.wasm'));
   return { page, wasm };
 }
 

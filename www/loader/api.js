@@ -11,7 +11,8 @@ var engine = null; // the WebAssembly module being started or running (it decide
 var active = null; // the module that has started and answers the API
 var current = null; // promise of the module that takes the next action (changes on hand-over)
 var upgrading = false; // the core is handing over to the full UI
-var retired = null; // a core build that handed over before it finished starting
+var lean = null; // the lean core, while it is the module being started or running
+var retired = null; // a lean core that handed over before it finished starting
 var settle;
 var api;
 
@@ -25,14 +26,16 @@ function newReady() {
 }
 
 // Before start-up, reads answer "no consent" and actions wait for the widget; during a
-// hand-over from the core to the full UI, actions wait for the full UI.
+// hand-over from the lean core to the full build, actions wait for the full build.
 function member(name, before) {
   return function () {
     var args = arguments;
-    if (active && !upgrading) return active[name].apply(null, args);
+    // The lean core exports only what it answers itself; the rest goes to the full build.
+    if (active && !upgrading) return active[name] ? active[name].apply(null, args) : forward(name, args);
     if (before !== undefined) return active ? active[name].apply(null, args) : before;
     return (current || api.ready).then(function (glue) {
-      return (glue && glue[name] ? glue : active)[name].apply(null, args);
+      var target = glue && glue[name] ? glue : active;
+      return target && target[name] ? target[name].apply(null, args) : forward(name, args);
     });
   };
 }

@@ -68,6 +68,7 @@ function boot(flavour, suffix, extra) {
   return Promise.all([instantiate(flavour, suffix), inputs]).then(function (loaded) {
     var glue = loaded[0];
     engine = glue;
+    if (flavour === 'core') lean = glue;
     var options = {
       remote: loaded[1][0].text,
       remoteError: loaded[1][0].error,
@@ -81,6 +82,10 @@ function boot(flavour, suffix, extra) {
       // The browser's own document.cookie setter: the widget's writes must not meet the guard.
       cookieSetter: cookie && cookie.set,
       takeOver: takeOver,
+      // The key of these config sources: the full build keeps the lean core's settings under
+      // it, and the core checks it once the page is parsed.
+      settingsKey: function () { return settingsKey(loaded[1][0].text); },
+      forward: forward,
       // Fetched only when something must be erased on a host with parent domains.
       suffixList: function () { return fetchText(base + FILES.suffixList); }
     };
@@ -99,16 +104,20 @@ function boot(flavour, suffix, extra) {
   });
 }
 
-// Called by the core build when the banner or the preferences must show.
-function upgrade(view) {
-  if (upgrading || !engine) return;
+// Called by the lean core when the full build must take over: to show `view` (the banner or the
+// preferences), to record a choice, to erase refused data, or (`adopt`) to apply the choice
+// another tab stored, which the full build then announces.
+function upgrade(view, adopt) {
+  if (upgrading || !lean || engine !== lean) return;
+  var core = lean;
   upgrading = true;
-  var core = engine;
   // Only a core that finished starting has announced the choice and said it is ready.
   var started = core === active;
   if (!started) retired = core;
   core.stop();
-  current = boot('full', '', { view: view, handover: started }).then(
+  var extra = { view: view || undefined, handover: started };
+  if (adopt) extra.previous = core.getConsent();
+  current = boot('full', '', extra).then(
     function (glue) {
       upgrading = false;
       return glue;
@@ -120,6 +129,15 @@ function upgrade(view) {
       console.error('CanEnrich Consent could not load the preferences.', error);
       return core;
     });
+}
+
+// Calls export `name` of the full build with `args`, handing over from the lean core first:
+// what the core does not do (record a choice, reset), the full build does.
+function forward(name, args) {
+  if (lean && engine === lean) upgrade();
+  return (current || api.ready).then(function (glue) {
+    return glue[name].apply(null, args);
+  });
 }
 
 function load(attempt) {
@@ -134,8 +152,8 @@ function load(attempt) {
   schedulePaint(remote);
   // A returning visitor with a valid choice gets the small core build, which has no banner or
   // dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
-  current = chooseBuild(configUrl ? remote : null).then(function (flavour) {
-    return boot(flavour, suffix, {});
+  current = chooseBuild(configUrl ? remote : null).then(function (chosen) {
+    return boot(chosen.flavour, suffix, chosen.extra);
   });
   current.then(
     function () {

@@ -47,7 +47,25 @@ function readRecord(value) {
     !!accepted && !!rejected && accepted.indexOf(RECORD.necessary) !== -1 &&
     !accepted.some(function (name) { return rejected.indexOf(name) !== -1; }) &&
     (!services || (fields[7] !== '' && !!names(fields[7], SERVICE)));
-  return valid ? { revision: +fields[2], timestamp: +fields[3], refuses: rejected.length > 0 } : null;
+  if (!valid) return null;
+  var unique = function (list) {
+    return list.filter(function (name, at) { return list.indexOf(name) === at; }).sort();
+  };
+  return {
+    revision: +fields[2],
+    timestamp: +fields[3],
+    refuses: rejected.length > 0,
+    // As getConsent() gives it (the widget keeps names as sorted sets).
+    consent: {
+      id: fields[1],
+      revision: +fields[2],
+      timestamp: +fields[3],
+      categories: unique(accepted),
+      rejected: unique(rejected),
+      method: fields[4],
+      refusedServices: services ? unique(names(fields[7], SERVICE)) : []
+    }
+  };
 }
 
 // The `:`-joined names of `list` if each matches `pattern`; no names for an empty list.
@@ -107,18 +125,96 @@ function isCurrent(record, rules, now) {
     now - record.timestamp <= days * 24 * 60 * 60 * 1000;
 }
 
-// Which build to load, decided once: 'full' at once without a readable record; otherwise 'core'
-// when the record is valid under the config, known at once from the inline config, or once the
-// `data-config` document has arrived when there is one (`remote`: the promise of its fetch).
+// The lean core's settings key for the config sources the page has now (`remote`: the
+// `data-config` document's text): the widget's defaults and the settings' shape, the scheme,
+// the `data-config` document and the loader tag's attributes, then `.` and the inline config's
+// digest ('-' for none). The full build stores the settings under the key it computes once the
+// page is parsed; the core checks it again then.
+function sourcesKey(remote) {
+  var text = [CORE_SETTINGS.version, CORE_SETTINGS.defaults, location.protocol,
+    remote == null ? '' : remote, JSON.stringify(attributes)].join('\u0000');
+  return CORE_SETTINGS.version + '-' + digest(text);
+}
+function settingsKey(remote) {
+  var inline = inlineConfigText();
+  return sourcesKey(remote) + '.' + (inline === undefined ? '-' : inline === false ? 'x' : digest(inline));
+}
+// 64 bits of FNV-1a over `text`'s UTF-16 code units (forwards and backwards), in hex, and its length.
+function digest(text) {
+  var back = 0x811c9dc5;
+  for (var i = text.length - 1; i >= 0; i--) back = Math.imul(back ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return fnv1a(text).toString(16) + back.toString(16) + text.length.toString(16);
+}
+
+// The settings the full build kept for the lean core, or null (none, unreadable, or storage
+// that throws).
+function coreSettings() {
+  try {
+    var settings = JSON.parse(w.localStorage.getItem(CORE_SETTINGS.storageKey) || 'null');
+    return settings && typeof settings === 'object' && typeof settings.key === 'string' ? settings : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+// Whether the lean core can do this visit's work for the valid `record`: the full build kept
+// settings for these config sources (for an inline config not parsed yet, the core checks once
+// it is), the record names only categories they offer, no receipt waits in the outbox, Global
+// Privacy Control refuses nothing the record accepts, and on https no choice waits under the
+// http name to move to the __Host- one. Anything else is the full build's work.
+function leanFits(record, settings, remote) {
+  if (!settings) return false;
+  var inline = inlineConfigText();
+  var key = sourcesKey(remote);
+  var keyFits = inline === undefined && d.readyState === 'loading'
+    ? settings.key.indexOf(key + '.') === 0
+    : settings.key === settingsKey(remote);
+  if (!keyFits || !Array.isArray(settings.categories)) return false;
+  var offered = settings.categories.map(function (category) { return category.name; });
+  var consent = record.consent;
+  var named = consent.categories.concat(consent.rejected).every(function (name) {
+    return name === RECORD.necessary || offered.indexOf(name) !== -1;
+  });
+  var signalRefuses = w.navigator.globalPrivacyControl === true && settings.categories.some(function (category) {
+    return category.gpc && consent.categories.indexOf(category.name) !== -1;
+  });
+  var moved = location.protocol === 'https:' && hasCookie(COOKIE_NAME);
+  return named && !signalRefuses && !moved && !outboxWaits();
+}
+
+function hasCookie(name) {
+  var jar = String(cookie && cookie.get ? cookie.get.call(d) : d.cookie);
+  return jar.split(';').some(function (pair) { return pair.split('=')[0].trim() === name; });
+}
+
+function outboxWaits() {
+  try {
+    for (var i = 0; i < w.localStorage.length; i++) {
+      if (String(w.localStorage.key(i)).indexOf(CORE_SETTINGS.outboxPrefix) === 0) return true;
+    }
+    return false;
+  } catch (error) {
+    return false;
+  }
+}
+
+// Which build to load, decided once: the full build at once without a readable record;
+// otherwise the lean core when the record is valid under the config (known at once from the
+// inline config, or once the `data-config` document has arrived when there is one: `remote`,
+// the promise of its fetch) and the core can do the visit's work (`leanFits`). Resolves with
+// `{ flavour, extra }`, `extra` being the core's start options.
 function chooseBuild(remote) {
   var record = readRecord(storedValue());
-  if (!record) return Promise.resolve('full');
+  var full = { flavour: 'full', extra: {} };
+  if (!record) return Promise.resolve(full);
   var judge = function (text) {
     var rules = settings(text);
-    return rules && isCurrent(record, rules, Date.now()) ? 'core' : 'full';
+    var settingsNow = coreSettings();
+    if (!rules || !isCurrent(record, rules, Date.now()) || !leanFits(record, settingsNow, text)) return full;
+    return { flavour: 'core', extra: { consent: record.consent, settings: settingsNow } };
   };
   if (!remote) return Promise.resolve(judge(null));
   return remote.then(function (fetched) {
-    return fetched.error ? 'full' : judge(fetched.text);
+    return fetched.error ? full : judge(fetched.text);
   });
 }

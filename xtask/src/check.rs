@@ -40,8 +40,13 @@ fn run_steps(sh: &Shell, steps: &mut Steps) -> Result<(), String> {
     steps.run("clippy (wasm32)", || {
         clippy(sh, &[WASM32, "-p", "canenrich-consent", "--all-targets"])
     })?;
-    // The core build (what a returning visitor loads) compiles without the Yew UI.
+    // The lean core (what a returning visitor loads), and the widget crate without its UI, as
+    // the core links it.
     steps.run("clippy (wasm32 core)", || {
+        clippy(
+            sh,
+            &[WASM32, "-p", "canenrich-consent-core", "--all-targets"],
+        )?;
         clippy(
             sh,
             &[

@@ -14,7 +14,7 @@ use crate::{first_paint, loader, tools};
 const WASM_PKG: &str = "target/wasm-pkg";
 /// wasm-pack's `--out-name`: file stem of the JS glue and the `.wasm`.
 pub const OUT_NAME: &str = "canenrich_consent";
-/// Where the core build (no Yew UI: what a returning visitor loads) is written.
+/// Where the lean core (the `core/` crate: what a returning visitor loads) is written.
 const CORE_PKG: &str = "target/wasm-pkg-core";
 /// File stem of the core build.
 pub const CORE_NAME: &str = "canenrich_consent_core";
@@ -90,10 +90,10 @@ pub fn dist(sh: &Shell) -> Result<(), String> {
     remove_dir(&core_pkg)?;
     sh.run(&mut wasm_pack_build(
         sh,
-        ".",
+        "core",
         &core_pkg,
         CORE_NAME,
-        &["--no-pack", "--", "--no-default-features"],
+        &["--no-pack"],
     ))?;
     let core_glue = core_pkg.join(format!("{CORE_NAME}.js"));
     let core_wasm = core_pkg.join(format!("{CORE_NAME}_bg.wasm"));

@@ -9,8 +9,10 @@ use std::path::Path;
 
 use canenrich_consent::blocker::plan::DEFERRED;
 use canenrich_consent::config::{Config, MAX_EXPIRY_DAYS};
+use canenrich_consent::core_settings;
 use canenrich_consent::model::{codec, Method, CLOCK_SKEW, CONSENT_MODE, NECESSARY};
 use canenrich_consent::page::{HOST_ID, INLINE_CONFIG_ID};
+use canenrich_consent::storage::outbox;
 use canenrich_consent::storage::{COOKIE_NAME, HOST_COOKIE_NAME};
 use serde_json::{json, Value};
 
@@ -66,6 +68,22 @@ pub const PARTS: &[(&str, &str)] = &[
     ("start.js", "starts loading"),
 ];
 
+/// A digest of what the widget resolves every config against (the built-in config and the
+/// language files): part of the lean core's settings key, so that settings a build with other
+/// defaults wrote are never used. FNV-1a, 32 bits, in hex.
+fn defaults_digest() -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    let locales = canenrich_consent::i18n::LOCALES
+        .iter()
+        .map(|(_, text)| *text);
+    for text in std::iter::once(canenrich_consent::config::builtin_json().as_str()).chain(locales) {
+        for byte in text.bytes() {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+    }
+    format!("{hash:08x}")
+}
+
 /// The facts the loader shares with the widget crate and the build, as `(variable, value,
 /// what it is)`: the values come from the Rust constants, so changing one there changes the
 /// loader.
@@ -107,6 +125,16 @@ pub fn facts() -> Vec<(&'static str, Value, &'static str)> {
                 .map(|(held, live)| [live, held])
                 .collect::<Vec<_>>()),
             "[attribute, where a held element keeps it] (blocker::plan::DEFERRED)",
+        ),
+        (
+            "CORE_SETTINGS",
+            json!({
+                "storageKey": core_settings::STORAGE_KEY,
+                "version": core_settings::VERSION,
+                "defaults": defaults_digest(),
+                "outboxPrefix": outbox::KEY_PREFIX,
+            }),
+            "the lean core's settings in localStorage (core_settings), and the outbox's key prefix (storage::outbox)",
         ),
         (
             "FILES",
