@@ -516,20 +516,22 @@ pub fn erase_refused() {
 pub fn start_up(with_event: bool, previous: Option<Vec<String>>) {
     let change = with(|rt| {
         let consent = rt.public(rt.consent.as_ref());
-        let mut changed: Vec<String> = match &previous {
-            Some(before) => rt
-                .config
-                .category_names()
-                .filter(|name| *name != model::NECESSARY)
-                .filter(|name| {
-                    before.iter().any(|b| b == name)
-                        != consent.as_ref().is_some_and(|c| c.accepts(name))
-                })
-                .map(str::to_string)
-                .collect(),
+        // In name order, as `changed_categories` gives them (a set: no sort in the build).
+        let changed: Vec<String> = match &previous {
+            Some(before) => model::set_of(
+                rt.config
+                    .category_names()
+                    .filter(|name| *name != model::NECESSARY)
+                    .filter(|name| {
+                        before.iter().any(|b| b == name)
+                            != consent.as_ref().is_some_and(|c| c.accepts(name))
+                    })
+                    .map(str::to_string),
+            )
+            .into_iter()
+            .collect(),
             None => Vec::new(),
         };
-        changed.sort();
         Change {
             consent,
             changed,

@@ -72,15 +72,30 @@ fn stored_value() -> Option<String> {
 }
 
 /// Starts the core with the loader's `options`: `{ consent, settings, settingsKey, upgrade,
-/// css, shadowRoots, nonce, forward }`. Hands over to the full build at once when the inline
-/// config no longer matches the settings, the record is no longer valid under them, or the page
-/// holds refused data to erase.
+/// css, shadowRoots, nonce, forward }`, once the page is parsed. Hands over to the full build at
+/// once when the inline config no longer matches the settings, the record is no longer valid
+/// under them, or the page holds refused data to erase. Resolves when started.
 #[wasm_bindgen]
-pub async fn start(options: JsValue) -> Result<(), JsValue> {
-    let upgrade = function(&options, "upgrade").ok_or("the loader gave no upgrade function")?;
+pub fn start(options: JsValue) -> js_sys::Promise {
+    let mut options = Some(options);
+    js_sys::Promise::new(&mut |resolve, reject| {
+        let options = options.take().unwrap_or_default();
+        page::when_parsed(move || {
+            let settled = match begin(&options) {
+                Ok(()) => resolve.call0(&JsValue::NULL),
+                Err(err) => reject.call1(&JsValue::NULL, &err),
+            };
+            // Calling a promise's own resolve or reject function cannot throw.
+            drop(settled);
+        });
+    })
+}
+
+fn begin(options: &JsValue) -> Result<(), JsValue> {
+    let upgrade = function(options, "upgrade").ok_or("the loader gave no upgrade function")?;
     let (Some(choice), Some(settings)) = (
-        Choice::read(&get(&options, "consent")),
-        Settings::read(&get(&options, "settings")),
+        Choice::read(&get(options, "consent")),
+        Settings::read(&get(options, "settings")),
     ) else {
         // Only a loader of another version could get here: the full build decides afresh.
         upgrade.call2(&JsValue::NULL, &JsValue::NULL, &JsValue::FALSE)?;
@@ -88,8 +103,7 @@ pub async fn start(options: JsValue) -> Result<(), JsValue> {
     };
     // An inline config after the loader tag is read once the page is parsed, as the full build
     // reads it: sources other than the settings' need the full build.
-    page::dom_ready().await;
-    let key = function(&options, "settingsKey")
+    let key = function(options, "settingsKey")
         .and_then(|f| f.call0(&JsValue::NULL).ok())
         .and_then(|k| k.as_string());
     if key.as_deref() != Some(settings.key.as_str())
@@ -100,17 +114,17 @@ pub async fn start(options: JsValue) -> Result<(), JsValue> {
         return Ok(());
     }
     let sheet = CssStyleSheet::new()?;
-    sheet.replace_sync(&get(&options, "css").as_string().unwrap_or_default())?;
+    sheet.replace_sync(&get(options, "css").as_string().unwrap_or_default())?;
     if let Some(label) = settings.reopen.clone() {
         page::reopen_button(&settings, &label, &sheet, show_preferences)?;
     }
     page::listen_for_settings_links(show_preferences)?;
     page::consent_mode(&settings, &choice);
     let detail: JsValue = choice.object().into();
-    let roots = get(&options, "shadowRoots")
+    let roots = get(options, "shadowRoots")
         .dyn_into::<Array>()
         .unwrap_or_default();
-    let nonce = get(&options, "nonce").as_string().filter(|n| !n.is_empty());
+    let nonce = get(options, "nonce").as_string().filter(|n| !n.is_empty());
     CORE.with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             *slot = Some(Core {
@@ -118,7 +132,7 @@ pub async fn start(options: JsValue) -> Result<(), JsValue> {
                 settings,
                 stored: stored_value(),
                 upgrade,
-                forward: function(&options, "forward"),
+                forward: function(options, "forward"),
                 roots,
                 nonce,
                 sheet,
@@ -199,31 +213,38 @@ fn schedule_release() {
     if start != Some(true) {
         return;
     }
-    wasm_bindgen_futures::spawn_local(async {
-        loop {
-            let Some((roots, nonce)) = running(|core| (core.roots.clone(), core.nonce.clone()))
-            else {
-                return;
-            };
-            let open = |gate: &str, service: Option<&str>| {
-                running(|core| core.choice.allows(gate, service)).unwrap_or(false)
-            };
-            page::release(open, &roots, nonce.as_deref()).await;
-            running(|core| {
-                let allow: Rc<dyn Fn(String)> = Rc::new(allow_category);
-                embed::cover(&core.choice, &core.settings, &core.sheet, &allow);
-            });
-            let again = with(|core| {
-                let again = core.release_again;
-                core.release_again = false;
-                core.releasing = again;
-                again
-            });
-            if again != Some(true) {
-                return;
-            }
-        }
+    release_pass();
+}
+
+/// One release pass with the core's state; [`pass_done`] follows it.
+fn release_pass() {
+    let Some((roots, nonce)) = running(|core| (core.roots.clone(), core.nonce.clone())) else {
+        return;
+    };
+    page::release(page::Pass {
+        allows: |gate, service| running(|core| core.choice.allows(gate, service)).unwrap_or(false),
+        roots,
+        nonce,
+        done: pass_done,
     });
+}
+
+/// After a pass: placeholders in the frames still held, and another pass if elements arrived
+/// meanwhile.
+fn pass_done() {
+    running(|core| {
+        let allow: Rc<dyn Fn(String)> = Rc::new(allow_category);
+        embed::cover(&core.choice, &core.settings, &core.sheet, &allow);
+    });
+    let again = running(|core| {
+        let again = core.release_again;
+        core.release_again = false;
+        core.releasing = again;
+        again
+    });
+    if again == Some(true) {
+        release_pass();
+    }
 }
 
 /// "Always allow" on a placeholder: the full build records the current choice plus `category`.

@@ -7,7 +7,6 @@ use canenrich_consent::page::{COOKIE_ICON, HOST_ID};
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     CssStyleSheet, CustomEvent, CustomEventInit, Document, Element, HtmlElement, HtmlScriptElement,
     MutationObserver, MutationObserverInit, MutationRecord, ShadowRoot, ShadowRootInit,
@@ -32,18 +31,36 @@ pub fn cookie_header() -> String {
         .unwrap_or_default()
 }
 
-/// Settles once the document is parsed (every static held tag is in the DOM).
-pub async fn dom_ready() {
-    let Some(document) = document() else {
-        return;
+/// Runs `then` once the document is parsed (every static held tag is in the DOM): now, or on
+/// `DOMContentLoaded`.
+pub fn when_parsed(then: impl FnOnce() + 'static) {
+    let Some(document) = document().filter(|d| d.ready_state() == "loading") else {
+        return then();
     };
-    if document.ready_state() != "loading" {
-        return;
+    let listener = Closure::once_into_js(then);
+    if document
+        .add_event_listener_with_callback("DOMContentLoaded", listener.unchecked_ref())
+        .is_err()
+    {
+        web_sys::console::error_1(&JsValue::from_str(
+            "CanEnrich Consent: could not wait for the page to be parsed",
+        ));
     }
-    let ready = Promise::new(&mut |resolve, _| {
-        let _ = document.add_event_listener_with_callback("DOMContentLoaded", &resolve);
-    });
-    let _ = JsFuture::from(ready).await;
+}
+
+/// Calls `then` once every promise in `pending` has settled (they never reject).
+fn after_all(pending: &[Promise], then: impl FnOnce() + 'static) {
+    let all = Promise::all(&pending.iter().collect::<Array>());
+    let next = Closure::once_into_js(move |_: JsValue| then());
+    let chained = Reflect::get(&all, &JsValue::from_str("then"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .map(|then| then.call2(&all, &next, &next));
+    if !matches!(chained, Some(Ok(_))) {
+        web_sys::console::error_1(&JsValue::from_str(
+            "CanEnrich Consent: could not wait for released scripts",
+        ));
+    }
 }
 
 /// Whether the page holds a cookie or storage key of a category `choice` refuses.
@@ -119,26 +136,37 @@ pub fn held_count(roots: &Array) -> u32 {
     })
 }
 
-/// Releases, in document order, every held element `choice` allows (as the full build does:
-/// external scripts in insertion order, an inline one after the external ones before it; a
-/// script without the loader tag's nonce, or an address that is not http(s) or relative, is
-/// refused with a console warning).
-pub async fn release(
-    choice_allows: impl Fn(&str, Option<&str>) -> bool,
-    roots: &Array,
-    nonce: Option<&str>,
-) {
+/// A release pass: what it asks and what it calls when done.
+#[derive(Clone)]
+pub struct Pass {
+    /// Whether an element gated by `data-category` = the first argument (and `data-service` =
+    /// the second) may run.
+    pub allows: fn(&str, Option<&str>) -> bool,
+    /// The loader's shadow roots gated elements went into.
+    pub roots: Array,
+    /// The loader tag's nonce.
+    pub nonce: Option<String>,
+    /// Called once the pass's scripts have loaded or failed.
+    pub done: fn(),
+}
+
+/// Releases, in document order, every held element the pass allows, as the full build does:
+/// external scripts run in insertion order while downloading in parallel, and an inline one
+/// waits for the external ones before it (the pass goes on once they have loaded); a script
+/// without the loader tag's nonce, or an address that is not http(s) or relative, is refused
+/// with a console warning.
+pub fn release(pass: Pass) {
     let Some(document) = document() else {
-        return;
+        return (pass.done)();
     };
     let mut loading: Vec<Promise> = Vec::new();
-    for element in candidates(&document, roots) {
+    for element in candidates(&document, &pass.roots) {
         if !is_held(&element) {
             continue;
         }
         let gate = element.get_attribute("data-category").unwrap_or_default();
         let service = element.get_attribute("data-service");
-        if !choice_allows(&gate, service.as_deref()) {
+        if !(pass.allows)(&gate, service.as_deref()) {
             continue;
         }
         let tag = element.tag_name().to_ascii_lowercase();
@@ -146,14 +174,24 @@ pub async fn release(
             .dyn_ref::<HtmlElement>()
             .map(HtmlElement::nonce)
             .unwrap_or_default();
-        if let Some(why) =
-            plan::refusal(&tag, |name| element.get_attribute(name), &own_nonce, nonce)
-        {
-            refuse(&element, &tag, &why);
+        if let Some(why) = plan::refusal(
+            &tag,
+            |name| element.get_attribute(name),
+            &own_nonce,
+            pass.nonce.as_deref(),
+        ) {
+            refuse(&element, &tag, &why.describe());
             continue;
         }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
-            Some(script) => revive_script(&document, script, &mut loading).await,
+            Some(script) if !script.has_attribute("data-src") && !script.has_attribute("src") => {
+                if !loading.is_empty() {
+                    // The rest of the pass, this script first, once the ones before it ran.
+                    return after_all(&loading, move || release(pass));
+                }
+                revive_script(&document, script, &mut loading)
+            }
+            Some(script) => revive_script(&document, script, &mut loading),
             None => {
                 reveal(&element);
                 Ok(())
@@ -166,7 +204,8 @@ pub async fn release(
             );
         }
     }
-    settle_all(&mut loading).await;
+    let done = pass.done;
+    after_all(&loading, done);
 }
 
 fn refuse(element: &Element, tag: &str, why: &str) {
@@ -175,18 +214,11 @@ fn refuse(element: &Element, tag: &str, why: &str) {
     web_sys::console::warn_2(&JsValue::from_str(&line), element);
 }
 
-async fn settle_all(loading: &mut Vec<Promise>) {
-    for loaded in loading.drain(..) {
-        // A script that fails to load must not hold back the ones after it.
-        let _ = JsFuture::from(loaded).await;
-    }
-}
-
 /// Moves a held element's addresses into place (it loads) and forgets its placeholder.
 pub fn reveal(element: &Element) {
     let tag = element.tag_name().to_ascii_lowercase();
     if let Some(why) = plan::refusal(&tag, |name| element.get_attribute(name), "", None) {
-        refuse(element, &tag, &why);
+        refuse(element, &tag, &why.describe());
         return;
     }
     // The loader's setter guard lets addresses through only onto a released element.
@@ -209,8 +241,9 @@ pub fn reveal(element: &Element) {
     }
 }
 
-/// Replaces an inert script with a live copy, as the full build does (`dom::revive_script`).
-async fn revive_script(
+/// Replaces an inert script with a live copy, as the full build does (`dom::revive_script`); an
+/// external one without `async` adds the promise of its load to `loading`.
+fn revive_script(
     document: &Document,
     old: &HtmlScriptElement,
     loading: &mut Vec<Promise>,
@@ -249,10 +282,7 @@ async fn revive_script(
                 }));
             }
         }
-        None => {
-            live.set_text(&old.text()?)?;
-            settle_all(loading).await;
-        }
+        None => live.set_text(&old.text()?)?,
     }
     old.replace_with_with_node_1(&live)?;
     Ok(())

@@ -62,7 +62,8 @@ pub async fn release(
             let _ = element.set_attribute(REFUSED, "");
             web_sys::console::warn_2(
                 &JsValue::from_str(&format!(
-                    "CanEnrich Consent: refused to release a gated {tag} ({description}): {why}"
+                    "CanEnrich Consent: refused to release a gated {tag} ({description}): {}",
+                    why.describe()
                 )),
                 &element,
             );
@@ -202,7 +203,8 @@ pub fn reveal(element: &Element) {
     if let Some(why) = plan::refusal(&tag, |name| element.get_attribute(name), "", None) {
         let _ = element.set_attribute(REFUSED, "");
         web_sys::console::warn_1(&JsValue::from_str(&format!(
-            "CanEnrich Consent: refused to release a gated {tag}: {why}"
+            "CanEnrich Consent: refused to release a gated {tag}: {}",
+            why.describe()
         )));
         return;
     }
