@@ -81,17 +81,28 @@ pub fn start(options: JsValue) -> js_sys::Promise {
     js_sys::Promise::new(&mut |resolve, reject| {
         let options = options.take().unwrap_or_default();
         page::when_parsed(move || {
-            let settled = match begin(&options) {
-                Ok(()) => resolve.call0(&JsValue::NULL),
-                Err(err) => reject.call1(&JsValue::NULL, &err),
-            };
             // Calling a promise's own resolve or reject function cannot throw.
-            drop(settled);
+            let settle = move |outcome: Result<(), JsValue>| {
+                drop(match outcome {
+                    Ok(()) => resolve.call0(&JsValue::NULL),
+                    Err(err) => reject.call1(&JsValue::NULL, &err),
+                });
+            };
+            match begin(&options) {
+                // Releasing runs in a task of its own, so that start-up never blocks input for
+                // long on a slow device.
+                Ok(true) => page::next_task(move || settle(finish())),
+                Ok(false) => settle(Ok(())),
+                Err(err) => settle(Err(err)),
+            }
         });
     })
 }
 
-fn begin(options: &JsValue) -> Result<(), JsValue> {
+/// Reads the loader's options and, when the core can do this visit's work, draws the Cookie
+/// settings button, tells Consent Mode and announces the choice: `Ok(true)`. `Ok(false)`: it
+/// handed over to the full build instead.
+fn begin(options: &JsValue) -> Result<bool, JsValue> {
     let upgrade = function(options, "upgrade").ok_or("the loader gave no upgrade function")?;
     let (Some(choice), Some(settings)) = (
         Choice::read(&get(options, "consent")),
@@ -99,7 +110,7 @@ fn begin(options: &JsValue) -> Result<(), JsValue> {
     ) else {
         // Only a loader of another version could get here: the full build decides afresh.
         upgrade.call2(&JsValue::NULL, &JsValue::NULL, &JsValue::FALSE)?;
-        return Ok(());
+        return Ok(false);
     };
     // An inline config after the loader tag is read once the page is parsed, as the full build
     // reads it: sources other than the settings' need the full build.
@@ -111,7 +122,7 @@ fn begin(options: &JsValue) -> Result<(), JsValue> {
         || page::holds_refused(&choice, &settings)
     {
         upgrade.call2(&JsValue::NULL, &JsValue::NULL, &JsValue::FALSE)?;
-        return Ok(());
+        return Ok(false);
     }
     let sheet = CssStyleSheet::new()?;
     sheet.replace_sync(&get(options, "css").as_string().unwrap_or_default())?;
@@ -145,6 +156,13 @@ fn begin(options: &JsValue) -> Result<(), JsValue> {
         }
     });
     page::dispatch("consent", &detail);
+    Ok(true)
+}
+
+/// Releases what the choice allows, starts watching, and says the core is ready.
+fn finish() -> Result<(), JsValue> {
+    let detail =
+        with(|core| JsValue::from(core.choice.object())).ok_or("the core did not start")?;
     schedule_release();
     watch()?;
     page::dispatch("ready", &detail);

@@ -48,6 +48,19 @@ pub fn when_parsed(then: impl FnOnce() + 'static) {
     }
 }
 
+/// Runs `then` in a later task (a zero-delay timeout), letting the browser handle input and
+/// render in between.
+pub fn next_task(then: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(then);
+    let scheduled =
+        web_sys::window().map(|w| w.set_timeout_with_callback(callback.unchecked_ref()));
+    if !matches!(scheduled, Some(Ok(_))) {
+        web_sys::console::error_1(&JsValue::from_str(
+            "CanEnrich Consent: could not schedule the release of held tags",
+        ));
+    }
+}
+
 /// Calls `then` once every promise in `pending` has settled (they never reject).
 fn after_all(pending: &[Promise], then: impl FnOnce() + 'static) {
     let all = Promise::all(&pending.iter().collect::<Array>());
