@@ -4,22 +4,34 @@
 
 use canenrich_consent::blocker::plan::{self, Gate};
 use canenrich_consent::model::{pattern, service_key, CLOCK_SKEW, NECESSARY};
+#[cfg(target_arch = "wasm32")]
 use js_sys::{Array, Object, Reflect};
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsValue;
 
-use crate::settings::{get, text, texts, Settings};
+use crate::settings::Settings;
+#[cfg(target_arch = "wasm32")]
+use crate::settings::{get, text, texts};
 
 /// A valid stored choice: the fields of `getConsent()`.
 pub struct Choice {
+    /// The record's UUID.
     pub id: String,
+    /// The config revision it was made under.
     pub revision: f64,
+    /// When it was made (ms since the epoch).
     pub timestamp: f64,
+    /// How it was made (`accept_all`, `custom` …).
     pub method: String,
+    /// Accepted categories, `necessary` among them, in name order.
     pub accepted: Vec<String>,
+    /// Refused categories, in name order.
     pub rejected: Vec<String>,
+    /// Services (keys) switched off inside accepted categories.
     pub refused_services: Vec<String>,
 }
 
+#[cfg(target_arch = "wasm32")]
 impl Choice {
     /// Reads the loader's `{ id, revision, timestamp, method, categories, rejected,
     /// refusedServices }`, or `None` when it does not have that shape.
@@ -58,7 +70,9 @@ impl Choice {
         }
         object
     }
+}
 
+impl Choice {
     /// Whether the record is still valid under `settings` at `now` (as `Consent::is_valid`): the
     /// same revision, not from the future beyond the clock skew, and younger than its maximum
     /// age. The loader judged it already, unless an inline config it could not see yet changed
@@ -129,5 +143,234 @@ impl Choice {
                 .categories
                 .iter()
                 .any(|c| !self.accepts(&c.name) && pattern::matches_any(&c.storage, key))
+    }
+}
+
+/// The core must answer exactly as the full build does: each rule is checked against the widget
+/// crate's own (`plan`, `Consent`) on the same config and choices.
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use canenrich_consent::blocker::plan;
+    use canenrich_consent::config::{Config, ConfigFile};
+    use canenrich_consent::model::{Consent, Method};
+
+    use super::*;
+    use crate::settings::Category;
+
+    const NOW: u64 = 1_765_000_000_000;
+
+    fn config() -> Config {
+        let file = ConfigFile::parse(
+            r#"{"essentialCookies": ["sid", "csrf_*"], "refusalExpiryDays": 30,
+                "categories": {"analytics": {"cookies": ["_ga", "_ga_*"], "storage": ["_ga_store"],
+                "services": [{"name": "Partner Ads"}]}}}"#,
+            "test",
+        )
+        .expect("valid");
+        Config::resolve(&[("test", file)]).expect("valid")
+    }
+
+    /// The settings the full build keeps for `config` (`core_settings::json`), as the core holds
+    /// them.
+    fn settings(config: &Config) -> Settings {
+        let consent = |accepted: &[&str]| {
+            Consent::new(
+                String::new(),
+                config.revision,
+                0,
+                config.category_names(),
+                &accepted.iter().map(|s| s.to_string()).collect(),
+                Method::Custom,
+            )
+        };
+        Settings {
+            key: "k".into(),
+            revision: f64::from(config.revision),
+            max_age: config.max_age(&consent(&["analytics", "marketing", "personalization"]))
+                as f64,
+            refusal_max_age: config.max_age(&consent(&[])) as f64,
+            lang: "en".into(),
+            dir: "ltr".into(),
+            theme: "auto".into(),
+            position: "bottom".into(),
+            reopen: None,
+            categories: config
+                .categories
+                .iter()
+                .map(|c| Category {
+                    name: c.name.clone(),
+                    title: c.name.clone(),
+                    cookies: c.cookies.clone(),
+                    storage: c.storage.clone(),
+                })
+                .collect(),
+            essential: config.essential_cookies.clone(),
+            consent_mode: config.consent_mode.clone(),
+            embed_blocked: String::new(),
+            load_once: String::new(),
+            always_allow: String::new(),
+        }
+    }
+
+    /// The same choice as the full build's `Consent` and as the core's `Choice`.
+    fn choices(config: &Config) -> Vec<(Consent, Choice)> {
+        let offered: Vec<&str> = config.category_names().collect();
+        let accepted_sets: [&[&str]; 4] = [
+            &[],
+            &["analytics"],
+            &["marketing", "personalization"],
+            &["analytics", "marketing", "personalization"],
+        ];
+        let mut out = Vec::new();
+        for accepted in accepted_sets {
+            for refused in [BTreeSet::new(), BTreeSet::from(["partner-ads".to_string()])] {
+                let consent = Consent::new(
+                    "id".into(),
+                    config.revision,
+                    NOW - 40 * 24 * 60 * 60 * 1000,
+                    offered.iter().copied(),
+                    &accepted.iter().map(|s| s.to_string()).collect(),
+                    Method::Custom,
+                )
+                .with_refused_services(refused);
+                let choice = Choice {
+                    id: consent.id.clone(),
+                    revision: f64::from(consent.revision),
+                    timestamp: consent.timestamp as f64,
+                    method: "custom".into(),
+                    accepted: consent.accepted.iter().cloned().collect(),
+                    rejected: consent.rejected.iter().cloned().collect(),
+                    refused_services: consent.refused_services.iter().cloned().collect(),
+                };
+                out.push((consent, choice));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cookie_writes_are_kept_as_the_full_build_keeps_them() {
+        let config = config();
+        let settings = settings(&config);
+        let writes = [
+            "_ga=GA1.1",
+            "_ga_X=1; Path=/",
+            "_ga=; Max-Age=0",
+            "_ga=; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "_ga=1; expires=1970",
+            "_ga=1; Max-Age=-1; Max-Age=60",
+            "mk_id=1",
+            "sid=abc",
+            "csrf_token=1",
+            "canenrich_consent=v1.x",
+            "canenrich_other=1",
+            "unlisted=1",
+            "no-equals-sign",
+        ];
+        for (consent, choice) in choices(&config) {
+            for write in writes {
+                let full = plan::parse_assignment(write, NOW).deletes
+                    || plan::keeps_cookie(
+                        &config,
+                        Some(&consent),
+                        plan::parse_assignment(write, NOW).name,
+                    );
+                assert_eq!(
+                    choice.keeps_cookie(&settings, write, NOW as f64),
+                    full,
+                    "{write} under {:?}",
+                    consent.accepted
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gates_open_as_the_full_build_opens_them() {
+        let config = config();
+        let gates = [
+            "analytics",
+            " analytics ",
+            "!analytics",
+            "!marketing",
+            "necessary",
+            "marketing",
+            "ghost",
+            "Analytics",
+            "",
+            "!",
+        ];
+        for (consent, choice) in choices(&config) {
+            for gate in gates {
+                for service in [
+                    None,
+                    Some("Partner Ads"),
+                    Some("partner ads"),
+                    Some("Other"),
+                ] {
+                    let full = plan::Gate::parse(gate)
+                        .is_some_and(|g| g.is_open_for(Some(&consent), service));
+                    assert_eq!(
+                        choice.allows(gate, service),
+                        full,
+                        "{gate:?} / {service:?} under {:?}",
+                        consent.accepted
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refused_data_is_what_the_full_build_would_erase() {
+        let config = config();
+        let settings = settings(&config);
+        let cookies = ["_ga", "_ga_X", "mk_id", "sid", "csrf_a", "unlisted"];
+        let keys = [
+            "_ga_store",
+            "canenrich_outbox.1",
+            "canenrich_consent_core",
+            "other",
+        ];
+        for (consent, choice) in choices(&config) {
+            for name in cookies {
+                let erased = plan::erasure(&config, Some(&consent), &[name.to_string()], &[]);
+                assert_eq!(
+                    choice.refuses_cookie(&settings, name),
+                    !erased.cookies.is_empty(),
+                    "{name}"
+                );
+            }
+            for key in keys {
+                let erased = plan::erasure(&config, Some(&consent), &[], &[key.to_string()]);
+                assert_eq!(
+                    choice.refuses_key(&settings, key),
+                    !erased.storage.is_empty(),
+                    "{key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_is_current_as_the_full_build_judges_it() {
+        let config = config();
+        let settings = settings(&config);
+        for (consent, choice) in choices(&config) {
+            for now in [
+                NOW,
+                NOW + 200 * 24 * 60 * 60 * 1000,
+                consent.timestamp - 10 * 60 * 1000,
+            ] {
+                assert_eq!(
+                    choice.is_current(&settings, now as f64),
+                    consent.is_valid(config.revision, now, config.max_age(&consent)),
+                    "at {now} with {:?}",
+                    consent.rejected
+                );
+            }
+        }
     }
 }

@@ -17,13 +17,13 @@
 //! Size is the design constraint (`budgets.toml`): no config parsing, no serde, no collections
 //! beyond `Vec`, and the rules themselves come from the widget crate's pure modules.
 
-#[cfg(target_arch = "wasm32")]
-mod choice;
+#![warn(missing_docs)]
+
+pub mod choice;
 #[cfg(target_arch = "wasm32")]
 mod embed;
 #[cfg(target_arch = "wasm32")]
 mod exports;
 #[cfg(target_arch = "wasm32")]
 mod page;
-#[cfg(target_arch = "wasm32")]
-mod settings;
+pub mod settings;

@@ -4,11 +4,14 @@
 
 use canenrich_consent::model::pattern;
 use canenrich_consent::model::NECESSARY;
+#[cfg(target_arch = "wasm32")]
 use js_sys::{Array, Reflect};
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::{JsCast, JsValue};
 
 /// One category the config offers.
 pub struct Category {
+    /// Its name in markup, the record and the API.
     pub name: String,
     /// As the visitor reads it (site title, else the language file's).
     pub title: String,
@@ -22,17 +25,23 @@ pub struct Category {
 pub struct Settings {
     /// The loader's key of the config sources these settings were resolved from.
     pub key: String,
-    /// The notice's revision, and how long (ms) a record is valid: `refusal_max_age` for one
-    /// that refuses anything.
+    /// The notice's revision.
     pub revision: f64,
+    /// How long (ms) a record is valid.
     pub max_age: f64,
+    /// How long (ms) a record that refuses anything is valid.
     pub refusal_max_age: f64,
+    /// The visitor's language (BCP 47) and its writing direction.
     pub lang: String,
+    /// `ltr` or `rtl`.
     pub dir: String,
+    /// The colour scheme and the first layer's placement, as class suffixes.
     pub theme: String,
+    /// `bottom`, `top`, …: see `theme`.
     pub position: String,
     /// The "Cookie settings" button's name; `None` when the config hides the button.
     pub reopen: Option<String>,
+    /// Every category the config offers, `necessary` first.
     pub categories: Vec<Category>,
     /// `essentialCookies`.
     pub essential: Vec<String>,
@@ -40,10 +49,13 @@ pub struct Settings {
     pub consent_mode: Vec<(String, Vec<String>)>,
     /// Placeholder text with `{service}` and `{category}`, and its two buttons.
     pub embed_blocked: String,
+    /// The placeholder's "Load once".
     pub load_once: String,
+    /// The placeholder's "Always allow".
     pub always_allow: String,
 }
 
+#[cfg(target_arch = "wasm32")]
 impl Settings {
     /// Reads the settings object, or `None` when a field is missing or of the wrong type.
     pub fn read(value: &JsValue) -> Option<Settings> {
@@ -88,7 +100,9 @@ impl Settings {
             always_allow: text(&get(&embed, "always"))?,
         })
     }
+}
 
+impl Settings {
     /// The category `name`, if the config offers it.
     pub fn category(&self, name: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.name == name)
@@ -104,16 +118,19 @@ impl Settings {
 }
 
 /// `object[key]`, `undefined` when it cannot be read.
+#[cfg(target_arch = "wasm32")]
 pub fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A string, or `None`.
+#[cfg(target_arch = "wasm32")]
 pub fn text(value: &JsValue) -> Option<String> {
     value.as_string()
 }
 
 /// An array of strings, or `None` when it is not one.
+#[cfg(target_arch = "wasm32")]
 pub fn texts(value: &JsValue) -> Option<Vec<String>> {
     let array = value.dyn_ref::<Array>()?;
     let mut out = Vec::new();
