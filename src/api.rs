@@ -13,11 +13,12 @@ use crate::model::{Consent, Decision, View};
 use crate::{boot, runtime};
 
 /// Starts the widget. `options` comes from the loader: `{ remote, remoteSource, remoteError,
-/// attributes: { lang, theme, position, debug }, css, view, handover, upgrade, suffixList,
-/// shadowRoots, nonce, cookieSetter, takeOver }` (`takeOver()`: the key of the first layer the
-/// loader painted, if its markup is untouched); the inline config is read from the page.
-/// Resolves once the banner (if one is due) is rendered. In the core build, a banner or dialog
-/// that is due is handed over to the full UI through `upgrade`, during start-up as later.
+/// attributes: { lang, theme, position, debug }, css, view, handover, previous, suffixList,
+/// shadowRoots, nonce, cookieSetter, takeOver, settingsKey }` (`takeOver()`: the key of the first
+/// layer the loader painted, if its markup is untouched; `handover`/`previous`: taking over from
+/// the lean core, after another tab's choice; `settingsKey()`: the key the lean core's settings
+/// are kept under); the inline config is read from the page. Resolves once the banner (if one is
+/// due) is rendered.
 #[wasm_bindgen]
 pub async fn start(options: JsValue) -> Result<(), Error> {
     boot::start(options).await

@@ -1,8 +1,8 @@
 //! Start-up: waits for the document, resolves the config from its sources (built-in, inline
 //! JSON, `data-config`, `data-*` attributes; an invalid one runs fail-closed), negotiates the
 //! language, starts the runtime, honours Global Privacy Control and a test override, draws the
-//! UI (in the core build, only the "Cookie settings" button) and hands over to the runtime's
-//! start-up apply.
+//! UI and hands over to the runtime's start-up apply. It also keeps the lean core's settings for
+//! the next visit (`core_settings`).
 
 use std::rc::Rc;
 
@@ -111,11 +111,10 @@ pub async fn start(options: JsValue) -> Result<(), Error> {
                 .collect()
         });
     runtime::start_up(!handover, previous);
-    // Receipts earlier pages could not deliver, whichever build made them (a core build that
-    // has just handed over leaves them to the full one).
+    // Receipts earlier pages could not deliver (the loader never gives a visit with receipts
+    // waiting to the lean core, which does not send).
     crate::delivery::resume();
-    // A core build that found no valid choice has handed over to the full UI during start-up:
-    // that one says it is ready, once its banner is on screen.
+    // Taking over from a lean core that had started: that one said it is ready.
     if !handover && runtime::is_running() {
         events::dispatch(
             "ready",

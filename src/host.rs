@@ -123,7 +123,7 @@ fn append_root(shadow: &ShadowRoot, texts: &Texts) -> Result<Element, JsValue> {
     Ok(root)
 }
 
-/// Removes everything the widget drew (when the core hands over to the full UI).
+/// Removes everything the widget drew (when this module stops).
 pub fn close() {
     if let Some(shadow) = web_sys::window()
         .and_then(|w| w.document())

@@ -60,7 +60,7 @@ pub fn App(props: &AppProps) -> Html {
         use_effect_with((shown.view, show_reopen), move |(view, _)| {
             let closed_dialog = previous_view.replace(*view) == View::Preferences;
             // The dialog returns focus to whatever had it when it opened; after a hand-over from
-            // the core build that button is gone and focus would fall to <body>.
+            // the lean core that button is gone and focus would fall to <body>.
             let lost = *view == View::Closed && closed_dialog && !super::focus::is_on_page();
             if *view == View::Closed && (refocus.replace(false) || lost) {
                 if let Some(button) = reopen_ref.cast::<HtmlElement>() {

@@ -10,7 +10,7 @@ var base = new URL('.', (tag && tag.src) || d.baseURI).href;
 var engine = null; // the WebAssembly module being started or running (it decides the guards)
 var active = null; // the module that has started and answers the API
 var current = null; // promise of the module that takes the next action (changes on hand-over)
-var upgrading = false; // the core is handing over to the full UI
+var upgrading = false; // the lean core is handing over to the full build
 var lean = null; // the lean core, while it is the module being started or running
 var retired = null; // a lean core that handed over before it finished starting
 var settle;

@@ -93,8 +93,8 @@ function boot(flavour, suffix, extra) {
       options[key] = extra[key];
     });
     return glue.start(options).then(function () {
-      // A core build that found no valid choice handed over while starting: the full UI
-      // answers from now on, and `ready` waits for it.
+      // A lean core that handed over while starting: the full build answers from now on, and
+      // `ready` waits for it.
       if (glue === retired) return current;
       active = glue;
       flushCookies(glue);
@@ -150,8 +150,9 @@ function load(attempt) {
   var css = fetchText(base + FILES.css).catch(function () { return ''; });
   inputs = Promise.all([remote, css]);
   schedulePaint(remote);
-  // A returning visitor with a valid choice gets the small core build, which has no banner or
-  // dialog; it hands over to the full UI when one must show. Everyone else gets the full UI.
+  // A returning visitor with a valid choice gets the lean core when it can do the visit's work
+  // (record.js); it hands over to the full build for anything more. Everyone else gets the full
+  // build.
   current = chooseBuild(configUrl ? remote : null).then(function (chosen) {
     return boot(chosen.flavour, suffix, chosen.extra);
   });

@@ -1,9 +1,10 @@
 // Stored record: whether the consent cookie holds a choice that is still valid, so that the
-// loader picks once the core build (a valid choice: no banner) or the full build (anything else:
-// no record, an unreadable or tampered one, another revision, expired). A strict mirror of the
-// widget's codec (src/model/codec.rs: format, FNV-1a checksum) and of `Consent::is_valid`
-// (revision, expiry), fed with the same config sources. Should the WebAssembly still disagree
-// (a config the loader could not see), the core hands over to the full build through `upgrade`.
+// loader picks once the lean core (a valid choice it can serve: no banner) or the full build
+// (anything else: no record, an unreadable or tampered one, another revision, expired, no core
+// settings for these config sources). A strict mirror of the widget's codec
+// (src/model/codec.rs: format, FNV-1a checksum) and of `Consent::is_valid` (revision, expiry),
+// fed with the same config sources. Should the core still find the record void (an inline
+// config the loader could not see yet), it hands over to the full build through `upgrade`.
 
 // The value of the consent cookie (under either of its names), read past the cookie guard: ''
 // when there is none, and when there is more than one, since a second copy may be planted (the
