@@ -1,8 +1,7 @@
 //! Browser adapter: the JS shape of a consent record and the `canenrich:*` window events.
 
 use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CustomEvent, CustomEventInit};
+use wasm_bindgen::JsValue;
 
 use crate::blocker::plan::Erasure;
 use crate::model::Consent;
@@ -32,44 +31,13 @@ pub fn consent_object(consent: &Consent) -> Object {
     object
 }
 
-/// Sends `gtag('consent', 'update', …)` for Google Consent Mode v2 (the loader defines `gtag`
-/// and the all-denied default before any tag runs), each type granted as the config's `mapping`
-/// says.
+/// Sends `gtag('consent', 'update', …)` for Google Consent Mode v2, each type granted as the
+/// config's `mapping` says.
 pub fn consent_mode(mapping: &[(String, Vec<String>)], consent: Option<&Consent>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(gtag) = Reflect::get(&window, &JsValue::from_str("gtag")) else {
-        return;
-    };
-    let Some(gtag) = gtag.dyn_ref::<js_sys::Function>() else {
-        return;
-    };
-    let state = Object::new();
-    for (kind, granted) in crate::model::consent_mode(mapping, consent) {
-        let value = if granted { "granted" } else { "denied" };
-        let _ = Reflect::set(&state, &JsValue::from_str(kind), &JsValue::from_str(value));
-    }
-    let _ = gtag.call3(
-        &window,
-        &JsValue::from_str("consent"),
-        &JsValue::from_str("update"),
-        &state,
-    );
+    crate::signals::consent_update(crate::model::consent_mode(mapping, consent));
 }
 
-/// Dispatches `canenrich:<name>` on `window` with `detail`.
-pub fn dispatch(name: &str, detail: &JsValue) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let init = CustomEventInit::new();
-    init.set_detail(detail);
-    if let Ok(event) = CustomEvent::new_with_event_init_dict(&format!("canenrich:{name}"), &init) {
-        // A listener that throws is reported by the browser; it must not stop the widget.
-        let _ = window.dispatch_event(&event);
-    }
-}
+pub use crate::signals::dispatch;
 
 /// `canenrich:consent` with the record.
 pub fn consent(consent: &Consent) {

@@ -11,6 +11,10 @@ pub mod model;
 pub mod page;
 pub mod storage;
 
+/// The `canenrich:*` events and Consent Mode updates, for the full build and the lean core.
+#[cfg(target_arch = "wasm32")]
+pub mod signals;
+
 // The full widget's runtime and exports: only in the build with the UI. Without `ui` the crate is
 // the library the lean core (`core/`) and the tools use, and exports nothing to JS.
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]

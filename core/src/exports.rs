@@ -172,7 +172,7 @@ fn finish() -> Result<(), JsValue> {
 /// Watches for held elements inserted later, and sweeps once a second for a choice another tab
 /// stored and for refused data: either hands over to the full build, which applies it.
 fn watch() -> Result<(), JsValue> {
-    let observer = page::watch(schedule_release);
+    let observer = canenrich_consent::blocker::dom::watch(schedule_release).ok();
     let window = web_sys::window().ok_or("no window")?;
     let sweep = Closure::<dyn Fn()>::new(|| {
         let due = running(|core| {

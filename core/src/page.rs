@@ -1,15 +1,15 @@
-//! Browser adapter: releasing held elements, watching for inserted ones, what the page holds for
-//! refused categories, the "Cookie settings" button, Consent Mode and the `canenrich:*` events.
+//! Browser adapter: release passes (over the widget crate's `blocker::dom`), what the page holds
+//! for refused categories, the "Cookie settings" button, Consent Mode and the `canenrich:*` events.
 //! The decisions come from [`Choice`] and the widget crate's `plan`.
 
-use canenrich_consent::blocker::plan::{self, HELD, REFUSED, RELEASED};
+use canenrich_consent::blocker::dom;
+use canenrich_consent::blocker::plan::{self, REFUSED};
 use canenrich_consent::page::{COOKIE_ICON, HOST_ID};
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, CustomEvent, CustomEventInit, Document, Element, HtmlElement, HtmlScriptElement,
-    MutationObserver, MutationObserverInit, MutationRecord, ShadowRoot, ShadowRootInit,
+    CssStyleSheet, Document, Element, HtmlElement, HtmlScriptElement, ShadowRoot, ShadowRootInit,
     ShadowRootMode, Storage,
 };
 
@@ -102,50 +102,13 @@ pub fn holds_refused(choice: &Choice, settings: &Settings) -> bool {
     })
 }
 
-/// Elements matching [`HELD`] in the document, then in each connected shadow root of `roots`.
-fn candidates(document: &Document, roots: &Array) -> Vec<Element> {
-    let mut found = Vec::new();
-    let mut add = |list: Result<web_sys::NodeList, JsValue>| {
-        if let Ok(list) = list {
-            for i in 0..list.length() {
-                if let Some(element) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    found.push(element);
-                }
-            }
-        }
-    };
-    add(document.query_selector_all(HELD));
-    for root in roots.iter() {
-        if let Ok(root) = root.dyn_into::<ShadowRoot>() {
-            if root.host().is_connected() {
-                add(root.query_selector_all(HELD));
-            }
-        }
-    }
-    found
-}
-
-/// Whether `element` still waits for consent.
-fn is_held(element: &Element) -> bool {
-    if !element.is_connected()
-        || !element.has_attribute("data-category")
-        || element.has_attribute(REFUSED)
-    {
-        return false;
-    }
-    let tag = element.tag_name().to_ascii_lowercase();
-    if tag == "script" {
-        return element.get_attribute("type").as_deref() == Some("text/plain");
-    }
-    plan::deferred_addresses(&tag)
-        .iter()
-        .any(|(from, _)| element.has_attribute(from))
-}
-
 /// How many elements are still held, for `getState()`.
 pub fn held_count(roots: &Array) -> u32 {
     document().map_or(0, |d| {
-        candidates(&d, roots).iter().filter(|e| is_held(e)).count() as u32
+        dom::candidates(&d, roots)
+            .iter()
+            .filter(|e| dom::is_held(e))
+            .count() as u32
     })
 }
 
@@ -173,8 +136,8 @@ pub fn release(pass: Pass) {
         return (pass.done)();
     };
     let mut loading: Vec<Promise> = Vec::new();
-    for element in candidates(&document, &pass.roots) {
-        if !is_held(&element) {
+    for element in dom::candidates(&document, &pass.roots) {
+        if !dom::is_held(&element) {
             continue;
         }
         let gate = element.get_attribute("data-category").unwrap_or_default();
@@ -197,16 +160,15 @@ pub fn release(pass: Pass) {
             continue;
         }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
-            Some(script) if !script.has_attribute("data-src") && !script.has_attribute("src") => {
-                if !loading.is_empty() {
+            Some(script) => {
+                if dom::is_inline(script) && !loading.is_empty() {
                     // The rest of the pass, this script first, once the ones before it ran.
                     return after_all(&loading, move || release(pass));
                 }
-                revive_script(&document, script, &mut loading)
+                dom::revive_script(&document, script, &mut loading)
             }
-            Some(script) => revive_script(&document, script, &mut loading),
             None => {
-                reveal(&element);
+                dom::reveal(&element);
                 Ok(())
             }
         };
@@ -225,108 +187,6 @@ fn refuse(element: &Element, tag: &str, why: &str) {
     let _ = element.set_attribute(REFUSED, "");
     let line = [PREFIX, " refused to release a gated ", tag, ": ", why].concat();
     web_sys::console::warn_2(&JsValue::from_str(&line), element);
-}
-
-/// Moves a held element's addresses into place (it loads) and forgets its placeholder.
-pub fn reveal(element: &Element) {
-    let tag = element.tag_name().to_ascii_lowercase();
-    if let Some(why) = plan::refusal(&tag, |name| element.get_attribute(name), "", None) {
-        refuse(element, &tag, &why.describe());
-        return;
-    }
-    // The loader's setter guard lets addresses through only onto a released element.
-    let _ = element.set_attribute(RELEASED, "");
-    for (from, to) in plan::deferred_addresses(&tag) {
-        if let Some(value) = element.get_attribute(from) {
-            let _ = element.set_attribute(to, &value);
-            let _ = element.remove_attribute(from);
-        }
-    }
-    let _ = element.remove_attribute(plan::COVERED);
-    // A <source> changed after its <video>/<audio> chose one is ignored until the media reloads.
-    if tag == "source" {
-        if let Some(media) = element
-            .parent_element()
-            .and_then(|p| p.dyn_into::<web_sys::HtmlMediaElement>().ok())
-        {
-            media.load();
-        }
-    }
-}
-
-/// Replaces an inert script with a live copy, as the full build does (`dom::revive_script`); an
-/// external one without `async` adds the promise of its load to `loading`.
-fn revive_script(
-    document: &Document,
-    old: &HtmlScriptElement,
-    loading: &mut Vec<Promise>,
-) -> Result<(), JsValue> {
-    let live: HtmlScriptElement = document.create_element("script")?.unchecked_into();
-    let attributes = old.attributes();
-    for index in 0..attributes.length() {
-        let Some(attribute) = attributes.item(index) else {
-            continue;
-        };
-        let name = attribute.name();
-        if matches!(name.as_str(), "type" | "data-type" | "nonce" | "data-src") {
-            continue;
-        }
-        live.set_attribute(&name, &attribute.value())?;
-    }
-    if let Some(kind) = old.get_attribute("data-type") {
-        live.set_type(&kind);
-    }
-    let nonce = old.unchecked_ref::<HtmlElement>().nonce();
-    if !nonce.is_empty() {
-        live.unchecked_ref::<HtmlElement>().set_nonce(&nonce);
-    }
-    let src = old
-        .get_attribute("data-src")
-        .or_else(|| old.get_attribute("src"));
-    let ordered = !old.has_attribute("async");
-    live.set_async(!ordered);
-    match &src {
-        Some(src) => {
-            live.set_src(src);
-            if ordered {
-                loading.push(Promise::new(&mut |resolve, _| {
-                    let _ = live.add_event_listener_with_callback("load", &resolve);
-                    let _ = live.add_event_listener_with_callback("error", &resolve);
-                }));
-            }
-        }
-        None => live.set_text(&old.text()?)?,
-    }
-    old.replace_with_with_node_1(&live)?;
-    Ok(())
-}
-
-/// Calls `on_held` whenever elements the blocker holds are added to the page.
-pub fn watch(on_held: impl Fn() + 'static) -> Option<MutationObserver> {
-    let root = document()?.document_element()?;
-    let callback = Closure::<dyn Fn(Array)>::new(move |records: Array| {
-        let holds = |element: Element| {
-            element.matches(HELD).unwrap_or(false)
-                || element.query_selector(HELD).ok().flatten().is_some()
-        };
-        let added = records.iter().any(|record| {
-            let nodes = record.unchecked_into::<MutationRecord>().added_nodes();
-            (0..nodes.length())
-                .filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
-                .any(holds)
-        });
-        if added {
-            on_held();
-        }
-    });
-    let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).ok()?;
-    let init = MutationObserverInit::new();
-    init.set_child_list(true);
-    init.set_subtree(true);
-    observer.observe_with_options(&root, &init).ok()?;
-    // The callback lives as long as the observer.
-    callback.forget();
-    Some(observer)
 }
 
 /// The widget's shadow root, creating its host at the end of `<body>` if needed.
@@ -443,39 +303,12 @@ pub fn listen_for_settings_links(open: impl Fn() + 'static) -> Result<(), JsValu
 
 /// `gtag('consent', 'update', …)`: each type granted when one of its categories is accepted.
 pub fn consent_mode(settings: &Settings, choice: &Choice) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Some(gtag) = Reflect::get(&window, &JsValue::from_str("gtag"))
-        .ok()
-        .and_then(|g| g.dyn_into::<js_sys::Function>().ok())
-    else {
-        return;
-    };
-    let state = Object::new();
-    for (kind, granting) in &settings.consent_mode {
-        let granted = granting.iter().any(|c| choice.accepts(c));
-        let value = if granted { "granted" } else { "denied" };
-        let _ = Reflect::set(&state, &JsValue::from_str(kind), &JsValue::from_str(value));
-    }
-    let _ = gtag.call3(
-        &window,
-        &JsValue::from_str("consent"),
-        &JsValue::from_str("update"),
-        &state,
+    canenrich_consent::signals::consent_update(
+        settings
+            .consent_mode
+            .iter()
+            .map(|(kind, granting)| (kind.as_str(), granting.iter().any(|c| choice.accepts(c)))),
     );
 }
 
-/// Dispatches `canenrich:<name>` on `window` with `detail`.
-pub fn dispatch(name: &str, detail: &JsValue) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let init = CustomEventInit::new();
-    init.set_detail(detail);
-    if let Ok(event) = CustomEvent::new_with_event_init_dict(&["canenrich:", name].concat(), &init)
-    {
-        // A listener that throws is reported by the browser; it must not stop the widget.
-        let _ = window.dispatch_event(&event);
-    }
-}
+pub use canenrich_consent::signals::dispatch;

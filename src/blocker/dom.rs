@@ -34,7 +34,7 @@ pub async fn release(
     let mut loading = Vec::new();
     for element in candidates(&document, roots) {
         // An earlier pass may have released it while this one awaited a script.
-        if !element.is_connected() || !is_held(&element) {
+        if !is_held(&element) {
             continue;
         }
         let Some(gate) = element
@@ -70,7 +70,13 @@ pub async fn release(
             continue;
         }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
-            Some(script) => revive_script(&document, script, &mut loading).await,
+            Some(script) => {
+                if is_inline(script) {
+                    // It runs the moment it is inserted: after the external ones before it.
+                    settle_all(&mut loading).await;
+                }
+                revive_script(&document, script, &mut loading)
+            }
             None => {
                 reveal(&element);
                 Ok(())
@@ -138,28 +144,34 @@ pub fn held(roots: &Array) -> Vec<String> {
     };
     candidates(&document, roots)
         .into_iter()
-        .filter(|element| element.is_connected() && is_held(element))
+        .filter(is_held)
         .map(|element| describe(&element))
         .collect()
 }
 
 /// Elements matching [`HELD`] in the document, then in each shadow root whose host is on the
 /// page (a selector does not reach into shadow trees).
-fn candidates(document: &Document, roots: &Array) -> Vec<Element> {
-    let lists = std::iter::once(document.query_selector_all(HELD)).chain(
-        roots
-            .iter()
-            .filter_map(|root| root.dyn_into::<ShadowRoot>().ok())
-            .filter(|root| root.host().is_connected())
-            .map(|root| root.query_selector_all(HELD)),
-    );
-    lists
-        .filter_map(Result::ok)
-        .flat_map(|list| {
-            (0..list.length())
-                .filter_map(move |i| list.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
-        })
-        .collect()
+pub fn candidates(document: &Document, roots: &Array) -> Vec<Element> {
+    let mut found = Vec::new();
+    let mut add = |list: Result<web_sys::NodeList, JsValue>| {
+        let Ok(list) = list else {
+            return;
+        };
+        for index in 0..list.length() {
+            if let Some(element) = list.item(index).and_then(|n| n.dyn_into::<Element>().ok()) {
+                found.push(element);
+            }
+        }
+    };
+    add(document.query_selector_all(HELD));
+    for root in roots.iter() {
+        if let Ok(root) = root.dyn_into::<ShadowRoot>() {
+            if root.host().is_connected() {
+                add(root.query_selector_all(HELD));
+            }
+        }
+    }
+    found
 }
 
 /// `tag[category] address` (or `inline`), for debug output.
@@ -182,9 +194,12 @@ fn describe(element: &Element) -> String {
     )
 }
 
-/// Whether `element` is still waiting for consent.
-fn is_held(element: &Element) -> bool {
-    if !element.has_attribute("data-category") || element.has_attribute(REFUSED) {
+/// Whether `element` is on the page and still waiting for consent.
+pub fn is_held(element: &Element) -> bool {
+    if !element.is_connected()
+        || !element.has_attribute("data-category")
+        || element.has_attribute(REFUSED)
+    {
         return false;
     }
     let tag = element.tag_name().to_ascii_lowercase();
@@ -202,10 +217,15 @@ pub fn reveal(element: &Element) {
     let tag = element.tag_name().to_ascii_lowercase();
     if let Some(why) = plan::refusal(&tag, |name| element.get_attribute(name), "", None) {
         let _ = element.set_attribute(REFUSED, "");
-        web_sys::console::warn_1(&JsValue::from_str(&format!(
-            "CanEnrich Consent: refused to release a gated {tag}: {}",
-            why.describe()
-        )));
+        // Without `format!`: the lean core links this too.
+        let line = [
+            "CanEnrich Consent: refused to release a gated ",
+            &tag,
+            ": ",
+            &why.describe(),
+        ]
+        .concat();
+        web_sys::console::warn_1(&JsValue::from_str(&line));
         return;
     }
     // The loader's setter guard lets the addresses through only onto a released element.
@@ -234,12 +254,17 @@ fn move_addresses(element: &Element) {
     }
 }
 
+/// Whether a held script is inline (it runs the moment it is inserted).
+pub fn is_inline(script: &HtmlScriptElement) -> bool {
+    !script.has_attribute("data-src") && !script.has_attribute("src")
+}
+
 /// Replaces an inert script with a live copy: same attributes, `data-type` as its type, the
 /// page nonce carried over, and `async` only if the original asked for it. An external script
-/// without `async` runs in insertion order while downloading in parallel, so its load is only
-/// noted in `loading`; an inline script runs the moment it is inserted, so it first waits for
-/// the external ones in `loading`.
-async fn revive_script(
+/// without `async` runs in insertion order while downloading in parallel; the promise of its
+/// load goes into `loading`. An inline script runs at once: the caller first waits for the
+/// external ones in `loading` ([`is_inline`]).
+pub fn revive_script(
     document: &Document,
     old: &HtmlScriptElement,
     loading: &mut Vec<Promise>,
@@ -276,10 +301,7 @@ async fn revive_script(
                 loading.push(settled(&live));
             }
         }
-        None => {
-            live.set_text(&old.text()?)?;
-            settle_all(loading).await;
-        }
+        None => live.set_text(&old.text()?)?,
     }
     old.replace_with_with_node_1(&live)?;
     Ok(())

@@ -32,12 +32,60 @@ pub struct Embeds {
 /// Draws a placeholder inside every held frame whose gate `consent` keeps closed (again, when the
 /// page moved the frame and its document was replaced).
 pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
+    let open = |gate: &str, service: Option<&str>| {
+        Gate::parse(gate).is_some_and(|g| g.is_open_for(consent, service))
+    };
+    cover_with(open, |document, frame, category| {
+        let texts = &embeds.texts;
+        let service = frame
+            .get_attribute("data-service")
+            .or_else(|| frame.get_attribute("title"))
+            .unwrap_or_else(|| texts.category_title(category, None).to_string());
+        let title = embeds
+            .config
+            .category(category)
+            .map(|c| {
+                texts
+                    .category_title(&c.name, c.title.as_deref())
+                    .to_string()
+            })
+            .unwrap_or_else(|| category.to_string());
+        let why = texts
+            .embed_blocked
+            .replace("{service}", &service)
+            .replace("{category}", &title);
+        let placeholder = Placeholder {
+            lang: &texts.lang,
+            dir: &texts.dir,
+            theme: embeds.config.theme.as_str(),
+            service: &service,
+            why: &why,
+            load_once: &texts.load_once,
+            always_allow: &texts.always_allow,
+        };
+        let allow = embeds.on_allow.clone();
+        let category = category.to_string();
+        draw(document, frame, &placeholder, &embeds.sheet, move || {
+            allow(category.clone())
+        })
+    });
+}
+
+/// The frames to cover: for every held frame whose gate (`data-category`, `data-service`)
+/// `open` keeps closed and that shows no placeholder yet, `place(its document, the frame, its
+/// category)`. A frame refused once, a sandboxed one (no document the widget may draw in: it
+/// stays an empty box) and one gated by `!category` are left alone.
+pub fn cover_with(
+    open: impl Fn(&str, Option<&str>) -> bool,
+    mut place: impl FnMut(&Document, &Element, &str) -> Result<(), JsValue>,
+) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let Ok(frames) = document.query_selector_all("iframe[data-category][data-src]") else {
         return;
     };
+    let drawn_selector = ["[data-testid='", TEST_ID, "']"].concat();
     for index in 0..frames.length() {
         let Some(frame) = frames
             .item(index)
@@ -48,33 +96,29 @@ pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
         if frame.has_attribute("data-canenrich-refused") {
             continue;
         }
-        // A sandboxed frame without allow-same-origin has no document the widget may draw in: it
-        // stays an empty box.
         let Some(inner) = frame
             .dyn_ref::<HtmlIFrameElement>()
             .and_then(HtmlIFrameElement::content_document)
         else {
             continue;
         };
-        let drawn = inner
-            .query_selector(&format!("[data-testid='{TEST_ID}']"))
+        if inner
+            .query_selector(&drawn_selector)
             .ok()
             .flatten()
-            .is_some();
-        if drawn {
+            .is_some()
+        {
             continue;
         }
-        let Some(Gate::Accepted(category)) = frame
-            .get_attribute("data-category")
-            .and_then(|value| Gate::parse(&value))
-        else {
+        let gate = frame.get_attribute("data-category").unwrap_or_default();
+        let Some(Gate::Accepted(category)) = Gate::parse(&gate) else {
             continue;
         };
         let service = frame.get_attribute("data-service");
-        if Gate::Accepted(category.clone()).is_open_for(consent, service.as_deref()) {
+        if open(&gate, service.as_deref()) {
             continue;
         }
-        if let Err(err) = place(&inner, &frame, &category, embeds) {
+        if let Err(err) = place(&inner, &frame, &category) {
             web_sys::console::error_2(
                 &JsValue::from_str("CanEnrich Consent: could not show an embed placeholder"),
                 &err,
@@ -89,48 +133,47 @@ pub fn uncover(frame: &Element) {
     let _ = frame.remove_attribute(COVERED);
 }
 
-fn place(
+/// What a placeholder says, in the visitor's language.
+pub struct Placeholder<'a> {
+    /// The language and writing direction of the texts.
+    pub lang: &'a str,
+    /// `ltr` or `rtl`.
+    pub dir: &'a str,
+    /// The colour scheme's class suffix.
+    pub theme: &'a str,
+    /// The service's name (its heading and the group's accessible name).
+    pub service: &'a str,
+    /// Why it is blocked.
+    pub why: &'a str,
+    /// The two buttons.
+    pub load_once: &'a str,
+    /// See `load_once`.
+    pub always_allow: &'a str,
+}
+
+/// Draws `placeholder` in `frame`'s own `document`, styled by the widget's `sheet`: "Load once"
+/// loads the frame, "Always allow" calls `on_always`.
+pub fn draw(
     document: &Document,
     frame: &Element,
-    category: &str,
-    embeds: &Embeds,
+    placeholder: &Placeholder,
+    sheet: &CssStyleSheet,
+    on_always: impl Fn() + 'static,
 ) -> Result<(), JsValue> {
-    let texts = &embeds.texts;
-    let service = frame
-        .get_attribute("data-service")
-        .or_else(|| frame.get_attribute("title"))
-        .unwrap_or_else(|| texts.category_title(category, None).to_string());
-    let title = embeds
-        .config
-        .category(category)
-        .map(|c| {
-            texts
-                .category_title(&c.name, c.title.as_deref())
-                .to_string()
-        })
-        .unwrap_or_else(|| category.to_string());
-    let why = texts
-        .embed_blocked
-        .replace("{service}", &service)
-        .replace("{category}", &title);
-
-    adopt_styles(document, &embeds.sheet)?;
+    adopt_styles(document, sheet)?;
     let page = web_sys::window()
         .ok_or("no window")?
         .get_computed_style(frame)?
         .ok_or("no computed style")?;
     let html = document.document_element().ok_or("no root element")?;
-    html.set_attribute("lang", &texts.lang)?;
-    html.set_attribute("dir", &texts.dir)?;
+    html.set_attribute("lang", placeholder.lang)?;
+    html.set_attribute("dir", placeholder.dir)?;
     html.set_class_name("cc-embed-document");
 
     let root: HtmlElement = document.create_element("div")?.unchecked_into();
-    root.set_class_name(&format!(
-        "cc cc-embed cc-theme-{}",
-        embeds.config.theme.as_str()
-    ));
+    root.set_class_name(&["cc cc-embed cc-theme-", placeholder.theme].concat());
     root.set_attribute("role", "group")?;
-    root.set_attribute("aria-label", &service)?;
+    root.set_attribute("aria-label", placeholder.service)?;
     root.set_attribute("data-testid", TEST_ID)?;
     // The page's font and theme, which do not inherit into the frame's document (CSSOM writes
     // are not inline styles under a CSP).
@@ -144,22 +187,20 @@ fn place(
     }
     let heading = document.create_element("p")?;
     heading.set_class_name("cc-embed-title");
-    heading.set_text_content(Some(&service));
+    heading.set_text_content(Some(placeholder.service));
     let text = document.create_element("p")?;
     text.set_class_name("cc-text");
-    text.set_text_content(Some(&why));
+    text.set_text_content(Some(placeholder.why));
     let actions = document.create_element("div")?;
     actions.set_class_name("cc-embed-actions");
 
-    let once = button(document, &texts.load_once, "embed-load-once")?;
+    let once = button(document, placeholder.load_once, "embed-load-once")?;
     let target = frame.clone();
     listen(&once, move || {
         super::dom::reveal(&target);
     })?;
-    let always = button(document, &texts.always_allow, "embed-always-allow")?;
-    let allow = embeds.on_allow.clone();
-    let category = category.to_string();
-    listen(&always, move || allow(category.clone()))?;
+    let always = button(document, placeholder.always_allow, "embed-always-allow")?;
+    listen(&always, on_always)?;
     actions.append_with_node_2(&once, &always)?;
     root.append_with_node_3(&heading, &text, &actions)?;
     document
