@@ -27,10 +27,10 @@ pub fn cover(
             .get_attribute("data-service")
             .or_else(|| frame.get_attribute("title"))
             .unwrap_or_else(|| title.to_string());
-        let why = settings
-            .embed_blocked
-            .replace("{service}", &service)
-            .replace("{category}", title);
+        let why = canenrich_consent::i18n::fill(
+            &settings.embed_blocked,
+            &[("service", &service), ("category", title)],
+        );
         let placeholder = Placeholder {
             lang: &settings.lang,
             dir: &settings.dir,

@@ -50,10 +50,10 @@ pub fn cover(consent: Option<&Consent>, embeds: &Embeds) {
                     .to_string()
             })
             .unwrap_or_else(|| category.to_string());
-        let why = texts
-            .embed_blocked
-            .replace("{service}", &service)
-            .replace("{category}", &title);
+        let why = crate::i18n::fill(
+            &texts.embed_blocked,
+            &[("service", &service), ("category", &title)],
+        );
         let placeholder = Placeholder {
             lang: &texts.lang,
             dir: &texts.dir,

@@ -264,41 +264,54 @@ pub struct Assignment<'a> {
 /// Dates are parsed with the cookie-date algorithm (RFC 6265bis §5.4.1), not `Date.parse`: a bare
 /// `expires=1970` is no cookie date (a session cookie), though `Date.parse` reads it as 1970.
 pub fn parse_assignment(assignment: &str, now: Millis) -> Assignment<'_> {
-    let mut parts = assignment.split(';');
+    // Read over bytes, without `str` searching and slicing: the lean core links this, and their
+    // panics and searchers would double its share of the build. Every delimiter is ASCII, so
+    // every cut is on a character boundary.
+    let bytes = assignment.as_bytes();
+    let mut parts = bytes.split(|&b| b == b';');
     let first = parts.next().unwrap_or_default();
-    let name = first
-        .split_once('=')
-        .map_or("", |(n, _)| n)
-        .trim_matches(WS);
-    let attributes: Vec<(String, &str)> = parts
-        .filter_map(|attribute| {
-            let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
-            let key = key.trim_matches(WS).to_ascii_lowercase();
-            (!key.is_empty()).then(|| (key, value.trim_matches(WS)))
-        })
-        .collect();
-    let values = |key: &str| -> Vec<&str> {
-        attributes
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| *v)
-            .collect()
+    let name = match first.iter().position(|&b| b == b'=') {
+        Some(equals) => {
+            let (start, end) = trimmed(first, 0, equals);
+            assignment.get(start..end).unwrap_or_default()
+        }
+        None => "",
     };
-    let (max_ages, expires) = (values("max-age"), values("expires"));
-    let now = i128::from(now);
-    let past = |expiry: Option<i128>| expiry.is_some_and(|at| at <= now);
-    let spec = max_ages
-        .iter()
-        .rev()
-        .find_map(|value| spec_max_age(value))
-        .map(|seconds| now + seconds * 1000)
-        .or_else(|| expires.iter().rev().find_map(|value| cookie_date(value)));
-    let chromium = match max_ages.last().and_then(|value| chromium_max_age(value)) {
-        Some(seconds) => Some(now + seconds * 1000),
-        None => expires
-            .last()
+    // RFC 6265bis: the last valid Max-Age, the last Expires that is a cookie date. Chromium: the
+    // last Max-Age attribute, the last Expires attribute.
+    let (mut spec_max_age_last, mut max_age_last) = (None, None);
+    let (mut date_last, mut expires_last) = (None, None);
+    for attribute in parts {
+        let (key, value) = match attribute.iter().position(|&b| b == b'=') {
+            Some(equals) => (
+                slice(attribute, 0, equals),
+                slice(attribute, equals + 1, attribute.len()),
+            ),
+            None => (attribute, &[][..]),
+        };
+        let key = trim(key);
+        let value = trim(value);
+        if key.eq_ignore_ascii_case(b"max-age") {
+            max_age_last = Some(value);
+            if let Some(seconds) = spec_max_age(value) {
+                spec_max_age_last = Some(seconds);
+            }
+        } else if key.eq_ignore_ascii_case(b"expires") {
+            expires_last = Some(value);
+            if let Some(at) = cookie_date(value) {
+                date_last = Some(at);
+            }
+        }
+    }
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    let after = |seconds: i64| now.saturating_add(seconds.saturating_mul(1000));
+    let past = |expiry: Option<i64>| expiry.is_some_and(|at| at <= now);
+    let spec = spec_max_age_last.map(after).or(date_last);
+    let chromium = match max_age_last.and_then(chromium_max_age) {
+        Some(seconds) => Some(after(seconds)),
+        None => expires_last
             .filter(|value| !value.is_empty())
-            .and_then(|value| cookie_date(value)),
+            .and_then(cookie_date),
     };
     Assignment {
         name,
@@ -306,45 +319,78 @@ pub fn parse_assignment(assignment: &str, now: Millis) -> Assignment<'_> {
     }
 }
 
-/// Whitespace a cookie string's parts are trimmed of.
-const WS: &[char] = &[' ', '\t'];
+/// `bytes[start..end]`, empty when out of range.
+fn slice(bytes: &[u8], start: usize, end: usize) -> &[u8] {
+    bytes.get(start..end).unwrap_or_default()
+}
 
-/// RFC 6265bis §5.6.2: a `-` or a digit, then digits only; anything else is ignored.
-fn spec_max_age(value: &str) -> Option<i128> {
-    let digits = value.strip_prefix('-').unwrap_or(value);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+/// Whether `b` is whitespace a cookie string's parts are trimmed of.
+fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// The bounds of `bytes[start..end]` without the whitespace around it.
+fn trimmed(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    while start < end && bytes.get(start).copied().is_some_and(is_ws) {
+        start += 1;
+    }
+    while end > start && bytes.get(end - 1).copied().is_some_and(is_ws) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let (start, end) = trimmed(bytes, 0, bytes.len());
+    slice(bytes, start, end)
+}
+
+/// The value of `digits` (ASCII digits only, checked by the caller), saturating at `i64::MAX`.
+fn saturating_number(digits: &[u8]) -> i64 {
+    digits.iter().fold(0i64, |value, &digit| {
+        value
+            .saturating_mul(10)
+            .saturating_add(i64::from(digit - b'0'))
+    })
+}
+
+/// RFC 6265bis §5.6.2: a `-` or a digit, then digits only; anything else is ignored. Huge values
+/// saturate: only the sign matters for a deletion.
+fn spec_max_age(value: &[u8]) -> Option<i64> {
+    let (negative, digits) = match value.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, value),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    // Clamped: only the sign matters for a deletion, and huge values must not overflow.
-    let magnitude = digits.parse::<i128>().unwrap_or(i128::from(i64::MAX));
-    Some(if value.starts_with('-') {
-        -magnitude
-    } else {
-        magnitude
-    })
+    let magnitude = saturating_number(digits);
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 /// Chromium's `StringToInt64` as its cookie code uses it: an optional sign and digits; digits
 /// that overflow saturate to the extreme of their sign; anything else is not a Max-Age.
-fn chromium_max_age(value: &str) -> Option<i128> {
-    let (negative, digits) = match value.as_bytes().first() {
-        Some(b'-') => (true, &value[1..]),
-        Some(b'+') => (false, &value[1..]),
+fn chromium_max_age(value: &[u8]) -> Option<i64> {
+    let (negative, digits) = match value.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
         _ => (false, value),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let magnitude = digits.parse::<i128>().unwrap_or(i128::from(i64::MAX));
+    let magnitude = saturating_number(digits);
     Some(if negative { -magnitude } else { magnitude })
 }
 
 /// Milliseconds since the epoch of a cookie date (RFC 6265bis §5.4.1), `None` when it is none.
-fn cookie_date(text: &str) -> Option<i128> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+fn cookie_date(text: &[u8]) -> Option<i64> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
     ];
-    let is_delimiter = |c: char| matches!(c, '\t' | ' '..='/' | ';'..='@' | '['..='`' | '{'..='~');
+    let is_delimiter =
+        |b: &u8| matches!(b, b'\t' | b' '..=b'/' | b';'..=b'@' | b'['..=b'`' | b'{'..=b'~');
     let (mut time, mut day, mut month, mut year) = (None, None, None, None);
     for token in text.split(is_delimiter).filter(|t| !t.is_empty()) {
         if time.is_none() {
@@ -360,9 +406,12 @@ fn cookie_date(text: &str) -> Option<i128> {
             }
         }
         if month.is_none() {
-            let prefix = token.get(..3).map(str::to_ascii_lowercase);
-            if let Some(index) = MONTHS.iter().position(|m| prefix.as_deref() == Some(*m)) {
-                month = Some(index as i128 + 1);
+            let prefix = token.get(..3);
+            if let Some(index) = MONTHS
+                .iter()
+                .position(|m| prefix.is_some_and(|p| p.eq_ignore_ascii_case(*m)))
+            {
+                month = Some(index as i64 + 1);
                 continue;
             }
         }
@@ -410,34 +459,33 @@ fn cookie_date(text: &str) -> Option<i128> {
 }
 
 /// `min..=max` digits at the start of `token`, followed by nothing or a non-digit.
-fn leading_digits(token: &str, min: usize, max: usize) -> Option<i128> {
-    let count = token.bytes().take_while(u8::is_ascii_digit).count();
+fn leading_digits(token: &[u8], min: usize, max: usize) -> Option<i64> {
+    let count = token.iter().take_while(|b| b.is_ascii_digit()).count();
     (min..=max)
         .contains(&count)
-        .then(|| token[..count].parse().ok())
-        .flatten()
+        .then(|| saturating_number(slice(token, 0, count)))
 }
 
 /// `h:m:s` with one or two digits each, then nothing or a non-digit.
-fn hms(token: &str) -> Option<(i128, i128, i128)> {
-    let mut fields = token.splitn(3, ':');
+fn hms(token: &[u8]) -> Option<(i64, i64, i64)> {
+    let mut fields = token.splitn(3, |&b| b == b':');
     let hour = fields.next()?;
     let minute = fields.next()?;
     let second = fields.next()?;
     let whole =
-        |field: &str| (1..=2).contains(&field.len()) && field.bytes().all(|b| b.is_ascii_digit());
+        |field: &[u8]| (1..=2).contains(&field.len()) && field.iter().all(u8::is_ascii_digit);
     if !whole(hour) || !whole(minute) {
         return None;
     }
     Some((
-        hour.parse().ok()?,
-        minute.parse().ok()?,
+        saturating_number(hour),
+        saturating_number(minute),
         leading_digits(second, 1, 2)?,
     ))
 }
 
 /// Days from 1970-01-01 to `year-month-day` (proleptic Gregorian; Howard Hinnant's algorithm).
-fn days_from_civil(year: i128, month: i128, day: i128) -> i128 {
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -895,6 +943,20 @@ mod tests {
     }
 
     #[test]
+    fn names_and_dates_with_other_scripts_read_whole() {
+        assert_eq!(reads("café = 1; max-age=0"), ("café", true));
+        assert_eq!(reads("名前=値; Max-Age=3600"), ("名前", false));
+        assert_eq!(
+            reads("x=1; expires=Thu, 01 Jän 1970 00:00:00 GMT"),
+            ("x", false)
+        );
+        assert_eq!(
+            reads("x=; expires=Thu,\t01 JAN 1970 00:00:00 GMT；"),
+            ("x", true)
+        );
+    }
+
+    #[test]
     fn a_pair_without_an_equals_sign_is_a_nameless_cookie() {
         // Browsers store `document.cookie = "canenrich_session"` as a cookie named "" whose value
         // is canenrich_session: its name must not borrow an essential one.
@@ -1002,15 +1064,18 @@ mod tests {
 
     #[test]
     fn cookie_dates_match_the_calendar() {
-        assert_eq!(cookie_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(cookie_date(b"Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
         assert_eq!(
-            cookie_date("Wed, 02 Dec 2026 12:00:00 GMT"),
-            Some(i128::from(NOW))
+            cookie_date(b"Wed, 02 Dec 2026 12:00:00 GMT"),
+            i64::try_from(NOW).ok()
         );
-        assert_eq!(cookie_date("29 Feb 2024 00:00:01"), Some(1_709_164_801_000));
-        assert_eq!(cookie_date("29 Feb 2023 00:00:01"), None);
         assert_eq!(
-            cookie_date("31 Dec 1601 00:00:00").map(|ms| ms < 0),
+            cookie_date(b"29 Feb 2024 00:00:01"),
+            Some(1_709_164_801_000)
+        );
+        assert_eq!(cookie_date(b"29 Feb 2023 00:00:01"), None);
+        assert_eq!(
+            cookie_date(b"31 Dec 1601 00:00:00").map(|ms| ms < 0),
             Some(true)
         );
     }

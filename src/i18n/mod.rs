@@ -215,6 +215,35 @@ impl Texts {
     }
 }
 
+/// `template` with each `{name}` of `values` replaced by its value; other braces stay as they
+/// are. Read over bytes (a name is ASCII), with no string searcher: the lean core links it.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let bytes = template.as_bytes();
+    let mut out = String::with_capacity(template.len());
+    let (mut copied, mut at) = (0, 0);
+    while at < bytes.len() {
+        let found = (bytes[at] == b'{')
+            .then(|| {
+                values.iter().find(|(name, _)| {
+                    let end = at + 1 + name.len();
+                    bytes.get(at + 1..end) == Some(name.as_bytes()) && bytes.get(end) == Some(&b'}')
+                })
+            })
+            .flatten();
+        match found {
+            Some((name, value)) => {
+                out.push_str(template.get(copied..at).unwrap_or_default());
+                out.push_str(value);
+                at += name.len() + 2;
+                copied = at;
+            }
+            None => at += 1,
+        }
+    }
+    out.push_str(template.get(copied..).unwrap_or_default());
+    out
+}
+
 /// The built-in language for a BCP 47 `tag`, if there is one (`zh`, `zh-Hans`, `zh-CN`, `zh-SG`
 /// → `zh-CN`; `en-*` → `en`).
 pub fn supported(tag: &str) -> Option<&'static str> {
@@ -239,6 +268,18 @@ pub fn negotiate<'a>(candidates: impl IntoIterator<Item = &'a str>) -> &'static 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_replaces_each_named_placeholder_and_nothing_else() {
+        let values = [("service", "Vidéo"), ("category", "Marketing")];
+        assert_eq!(
+            fill("{service} is blocked ({category}); {service}.", &values),
+            "Vidéo is blocked (Marketing); Vidéo."
+        );
+        assert_eq!(fill("{other} {servic} {", &values), "{other} {servic} {");
+        assert_eq!(fill("营销 {category}！", &values), "营销 Marketing！");
+        assert_eq!(fill("", &values), "");
+    }
 
     #[test]
     fn every_locale_file_is_complete_and_names_the_same_categories() {

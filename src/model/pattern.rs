@@ -50,6 +50,15 @@ mod tests {
     }
 
     #[test]
+    fn names_in_other_scripts_match_by_character() {
+        assert!(matches("café*", "café_1"));
+        assert!(matches("*é", "passé"));
+        assert!(matches("会话*id", "会话_用户_id"));
+        assert!(!matches("é*", "e_1"));
+        assert!(matches("**", ""));
+    }
+
+    #[test]
     fn any_of_several_patterns_may_match() {
         assert!(matches_any(&["mk_id", "_fb*"], "_fbp"));
         assert!(!matches_any::<&str>(&[], "_fbp"));
