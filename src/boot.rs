@@ -192,26 +192,33 @@ async fn draw(
 }
 
 /// Keeps the core settings for the lean core of the next visit (`core_settings`), under the
-/// loader's key of the config sources read here (`options.settingsKey()`), or forgets them when
-/// this config needs the full build. Missing or throwing storage only means that the next visit
-/// runs the full build again.
+/// loader's key of the config sources read here (`options.settingsKey()`), or forgets the ones
+/// kept under that key when this config needs the full build. Missing or throwing storage only
+/// means that the next visit runs the full build again.
 fn keep_core_settings(options: &JsValue, config: &Config, texts: &Texts, fail_closed: bool) {
     let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
         return;
     };
-    let key = Reflect::get(options, &"settingsKey".into())
+    let Some(key) = Reflect::get(options, &"settingsKey".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .and_then(|f| f.call0(&JsValue::UNDEFINED).ok())
-        .and_then(|key| key.as_string());
-    let kept = match key.filter(|_| core_settings::applies(config, fail_closed)) {
-        Some(key) => storage.set_item(
-            core_settings::STORAGE_KEY,
-            &core_settings::json(config, texts, &key),
-        ),
-        None => storage.remove_item(core_settings::STORAGE_KEY),
+        .and_then(|key| key.as_string())
+    else {
+        return;
     };
-    if kept.is_err() {
+    let stored = storage
+        .get_item(core_settings::STORAGE_KEY)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let kept = core_settings::keep(
+        &stored,
+        &key,
+        core_settings::applies(config, fail_closed)
+            .then(|| core_settings::json(config, texts, &key)),
+    );
+    if storage.set_item(core_settings::STORAGE_KEY, &kept).is_err() {
         web_sys::console::info_1(&JsValue::from_str(&format!(
             "{PREFIX} could not keep the settings of the lean core; the next visit loads the full build"
         )));

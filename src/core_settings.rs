@@ -22,7 +22,28 @@ pub const STORAGE_KEY: &str = "canenrich_consent_core";
 
 /// The settings' shape; part of the loader's key, so that a widget release that changes the
 /// shape never reads settings an older one wrote.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+
+/// How many pages' settings are kept (a site's pages may differ in config or language).
+pub const KEPT: usize = 4;
+
+/// The new value of the stored settings: `stored` (a JSON array of settings, newest first; any
+/// other text counts as none) without the entry under `key`, with `settings` first when there
+/// are any, at most [`KEPT`] entries.
+pub fn keep(stored: &str, key: &str, settings: Option<String>) -> String {
+    let mut kept: Vec<String> = settings.into_iter().collect();
+    if let Ok(crate::json::Value::Array(entries)) = crate::json::parse(stored) {
+        for entry in entries {
+            let same = matches!(&entry, crate::json::Value::Object(members)
+                if members.iter().any(|(name, value)| name == "key"
+                    && matches!(value, crate::json::Value::String(k) if k == key)));
+            if !same && kept.len() < KEPT && matches!(entry, crate::json::Value::Object(_)) {
+                kept.push(crate::json::to_string(&entry));
+            }
+        }
+    }
+    ["[", &kept.join(","), "]"].concat()
+}
 
 /// Whether a page running with `config` may get the lean core on its next visit. A config the
 /// full build had to refuse (`fail_closed`), debug mode (which reports everything the page does)
@@ -203,6 +224,49 @@ mod tests {
         assert_eq!(
             field(embed, "once"),
             &Value::String(texts.load_once.clone())
+        );
+    }
+
+    #[test]
+    fn the_newest_settings_come_first_and_replace_their_key_and_few_are_kept() {
+        let entry = |key: &str| format!(r#"{{"key":"{key}","n":[1,true,null,"x"]}}"#);
+        let mut stored = String::from("not json");
+        for key in ["a", "b", "c", "d", "e"] {
+            stored = keep(&stored, key, Some(entry(key)));
+        }
+        let keys = |stored: &str| -> Vec<String> {
+            let Ok(Value::Array(entries)) = json::parse(stored) else {
+                panic!("not an array: {stored}");
+            };
+            entries
+                .iter()
+                .map(|e| match field(e, "key") {
+                    Value::String(k) => k.clone(),
+                    _ => panic!("no key"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            keys(&stored),
+            ["e", "d", "c", "b"],
+            "at most KEPT, newest first"
+        );
+        stored = keep(&stored, "c", Some(entry("c")));
+        assert_eq!(keys(&stored), ["c", "e", "d", "b"], "a key is kept once");
+        stored = keep(&stored, "d", None);
+        assert_eq!(
+            keys(&stored),
+            ["c", "e", "b"],
+            "a config that needs the full build forgets its key"
+        );
+        assert!(
+            stored.contains(r#""n":[1,true,null,"x"]"#),
+            "entries are kept as they were"
+        );
+        assert_eq!(
+            keep("[1, \"x\"]", "k", None),
+            "[]",
+            "only objects are settings"
         );
     }
 

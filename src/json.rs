@@ -385,6 +385,28 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// `value` as JSON text (numbers as they were written).
+pub fn to_string(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(true) => "true".to_string(),
+        Value::Bool(false) => "false".to_string(),
+        Value::Number(number) => number.clone(),
+        Value::String(text) => quote(text),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(to_string).collect();
+            ["[", &items.join(","), "]"].concat()
+        }
+        Value::Object(members) => {
+            let members: Vec<String> = members
+                .iter()
+                .map(|(name, value)| [quote(name), ":".to_string(), to_string(value)].concat())
+                .collect();
+            ["{", &members.join(","), "}"].concat()
+        }
+    }
+}
+
 /// `items` as a JSON array of strings.
 pub fn string_array<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
     let quoted: Vec<String> = items.into_iter().map(|s| quote(s)).collect();

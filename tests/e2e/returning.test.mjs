@@ -149,6 +149,36 @@ test('"Always allow" on a placeholder the core build drew records the category t
   await site.assertNoPageErrors();
 });
 
+test('the core keeps each language\'s settings: a Chinese page and an English one both get the core, each in its language', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await site.serveEdited(
+    (url) => new URL(url).pathname === '/privacy.html',
+    (html) => html.replace('<html lang="en">', '<html lang="zh-CN">'),
+  );
+  const label = (page) => page.getByTestId('reopen').getAttribute('aria-label');
+  const first = await site.openPage('/');
+  await first.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
+  await first.getByTestId('reopen').waitFor();
+  await first.close();
+
+  // The Chinese page's config sources differ (the page's language): the full build runs once.
+  let before = site.requests.length;
+  const chinese = await site.openPage('/privacy.html');
+  await chinese.getByTestId('reopen').waitFor();
+  assert.deepEqual(wasmSince(before), [FULL]);
+  assert.equal(await label(chinese), 'Cookie 设置');
+  await chinese.close();
+
+  for (const [path, name] of [['/privacy.html', 'Cookie 设置'], ['/', 'Cookie settings']]) {
+    before = site.requests.length;
+    const page = await site.openPage(path);
+    await page.getByTestId('reopen').waitFor();
+    assert.deepEqual(wasmSince(before), [CORE], `${path} runs the core build`);
+    assert.equal(await label(page), name, `the Cookie settings button on ${path}`);
+    await page.close();
+  }
+  await site.assertNoPageErrors();
+});
+
 // ---- The loader picks the build once, from the stored record's validity.
 
 const DAY_MS = 24 * 60 * 60 * 1000;

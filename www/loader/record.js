@@ -128,12 +128,14 @@ function isCurrent(record, rules, now) {
 
 // The lean core's settings key for the config sources the page has now (`remote`: the
 // `data-config` document's text): the widget's defaults and the settings' shape, the scheme,
-// the `data-config` document and the loader tag's attributes, then `.` and the inline config's
-// digest ('-' for none). The full build stores the settings under the key it computes once the
+// the `data-config` document, the loader tag's attributes and what the language is negotiated
+// from (the page's `lang`, the browser's languages), then `.` and the inline config's digest
+// ('-' for none). The full build stores the settings under the key it computes once the
 // page is parsed; the core checks it again then.
 function sourcesKey(remote) {
   var text = [CORE_SETTINGS.version, CORE_SETTINGS.defaults, location.protocol,
-    remote == null ? '' : remote, JSON.stringify(attributes)].join('\u0000');
+    remote == null ? '' : remote, JSON.stringify(attributes),
+    String(d.documentElement.getAttribute('lang') || ''), String(w.navigator.languages || '')].join('\u0000');
   return CORE_SETTINGS.version + '-' + digest(text);
 }
 function settingsKey(remote) {
@@ -147,30 +149,34 @@ function digest(text) {
   return fnv1a(text).toString(16) + back.toString(16) + text.length.toString(16);
 }
 
-// The settings the full build kept for the lean core, or null (none, unreadable, or storage
-// that throws).
-function coreSettings() {
+// The settings the full build kept for the lean core for these config sources, or null (none,
+// unreadable, or storage that throws). It keeps the last few pages' worth (a site's pages may
+// differ in config or language), newest first; the first whose key fits counts. While an inline
+// config may still come (the page is being parsed and none is there yet), a key that differs
+// only in it fits: the core checks it once the page is parsed.
+function coreSettings(remote) {
   try {
-    var settings = JSON.parse(w.localStorage.getItem(CORE_SETTINGS.storageKey) || 'null');
-    return settings && typeof settings === 'object' && typeof settings.key === 'string' ? settings : null;
+    var kept = JSON.parse(w.localStorage.getItem(CORE_SETTINGS.storageKey) || '[]');
+    if (!Array.isArray(kept)) return null;
+    var pending = inlineConfigText() === undefined && d.readyState === 'loading';
+    var exact = settingsKey(remote);
+    var prefix = sourcesKey(remote) + '.';
+    for (var i = 0; i < kept.length; i++) {
+      var key = kept[i] && typeof kept[i] === 'object' && kept[i].key;
+      if (typeof key === 'string' && (key === exact || (pending && key.indexOf(prefix) === 0))) return kept[i];
+    }
+    return null;
   } catch (error) {
     return null;
   }
 }
 
-// Whether the lean core can do this visit's work for the valid `record`: the full build kept
-// settings for these config sources (for an inline config not parsed yet, the core checks once
-// it is), the record names only categories they offer, no receipt waits in the outbox, Global
+// Whether the lean core can do this visit's work for the valid `record` with the `settings` kept
+// for these config sources: the record names only categories they offer, no receipt waits in the outbox, Global
 // Privacy Control refuses nothing the record accepts, and on https no choice waits under the
 // http name to move to the __Host- one. Anything else is the full build's work.
-function leanFits(record, settings, remote) {
-  if (!settings) return false;
-  var inline = inlineConfigText();
-  var key = sourcesKey(remote);
-  var keyFits = inline === undefined && d.readyState === 'loading'
-    ? settings.key.indexOf(key + '.') === 0
-    : settings.key === settingsKey(remote);
-  if (!keyFits || !Array.isArray(settings.categories)) return false;
+function leanFits(record, settings) {
+  if (!settings || !Array.isArray(settings.categories)) return false;
   var offered = settings.categories.map(function (category) { return category.name; });
   var consent = record.consent;
   var named = consent.categories.concat(consent.rejected).every(function (name) {
@@ -210,8 +216,8 @@ function chooseBuild(remote) {
   if (!record) return Promise.resolve(full);
   var judge = function (text) {
     var rules = settings(text);
-    var settingsNow = coreSettings();
-    if (!rules || !isCurrent(record, rules, Date.now()) || !leanFits(record, settingsNow, text)) return full;
+    var settingsNow = coreSettings(text);
+    if (!rules || !isCurrent(record, rules, Date.now()) || !leanFits(record, settingsNow)) return full;
     return { flavour: 'core', extra: { consent: record.consent, settings: settingsNow } };
   };
   if (!remote) return Promise.resolve(judge(null));
