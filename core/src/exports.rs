@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, MutationObserver};
 
+use canenrich_consent::storage::Visible;
+
 use crate::choice::Choice;
 use crate::settings::{get, Settings};
 use crate::{embed, page};
@@ -20,8 +22,8 @@ const SWEEP_MS: i32 = 1000;
 struct Core {
     choice: Choice,
     settings: Settings,
-    /// The consent cookie as the page had it at start: another value means another tab chose.
-    stored: Option<String>,
+    /// The consent cookie as the page had it at start: another one means another tab chose.
+    stored: Stored,
     /// The loader's hand-over: `upgrade(view, adopt)`.
     upgrade: Function,
     /// The loader's `forward(name, args)`: calls export `name` of the full build, after a
@@ -59,16 +61,22 @@ fn function(options: &JsValue, key: &str) -> Option<Function> {
     get(options, key).dyn_into::<Function>().ok()
 }
 
-/// The consent cookie's value(s) as `document.cookie` shows them, `|`-joined.
-fn stored_value() -> Option<String> {
-    use canenrich_consent::storage::{parse_cookies, COOKIE_NAME, HOST_COOKIE_NAME};
-    let header = page::cookie_header();
-    let values: Vec<&str> = parse_cookies(&header)
-        .into_iter()
-        .filter(|(name, _)| *name == COOKIE_NAME || *name == HOST_COOKIE_NAME)
-        .map(|(_, value)| value)
-        .collect();
-    (!values.is_empty()).then(|| values.join("|"))
+/// The consent cookies a `document.cookie` string shows (`storage::visible`), kept to compare.
+#[derive(PartialEq)]
+enum Stored {
+    Nothing,
+    One(String),
+    Several,
+}
+
+impl Stored {
+    fn of(header: &str) -> Stored {
+        match canenrich_consent::storage::visible(header) {
+            Visible::Nothing => Stored::Nothing,
+            Visible::One { value, .. } => Stored::One(value.to_string()),
+            Visible::Several => Stored::Several,
+        }
+    }
 }
 
 /// Starts the core with the loader's `options`: `{ consent, settings, settingsKey, upgrade,
@@ -117,9 +125,10 @@ fn begin(options: &JsValue) -> Result<bool, JsValue> {
     let key = function(options, "settingsKey")
         .and_then(|f| f.call0(&JsValue::NULL).ok())
         .and_then(|k| k.as_string());
+    let header = page::cookie_header();
     if key.as_deref() != Some(settings.key.as_str())
         || !choice.is_current(&settings, js_sys::Date::now())
-        || page::holds_refused(&choice, &settings)
+        || page::holds_refused(&choice, &settings, &header)
     {
         upgrade.call2(&JsValue::NULL, &JsValue::NULL, &JsValue::FALSE)?;
         return Ok(false);
@@ -141,7 +150,7 @@ fn begin(options: &JsValue) -> Result<bool, JsValue> {
             *slot = Some(Core {
                 choice,
                 settings,
-                stored: stored_value(),
+                stored: Stored::of(&header),
                 upgrade,
                 forward: function(options, "forward"),
                 roots,
@@ -176,9 +185,10 @@ fn watch() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let sweep = Closure::<dyn Fn()>::new(|| {
         let due = running(|core| {
-            if stored_value() != core.stored {
+            let header = page::cookie_header();
+            if Stored::of(&header) != core.stored {
                 Some(true)
-            } else if page::holds_refused(&core.choice, &core.settings) {
+            } else if page::holds_refused(&core.choice, &core.settings, &header) {
                 Some(false)
             } else {
                 None

@@ -3,21 +3,16 @@
 //! The decisions come from [`Choice`] and the widget crate's `plan`.
 
 use canenrich_consent::blocker::dom;
-use canenrich_consent::blocker::plan::{self, REFUSED};
 use canenrich_consent::page::{COOKIE_ICON, HOST_ID};
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, Document, Element, HtmlElement, HtmlScriptElement, ShadowRoot, ShadowRootInit,
-    ShadowRootMode, Storage,
+    CssStyleSheet, Document, Element, HtmlScriptElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
 };
 
 use crate::choice::Choice;
 use crate::settings::Settings;
-
-/// The words every console line starts with.
-pub const PREFIX: &str = "CanEnrich Consent:";
 
 pub fn document() -> Option<Document> {
     web_sys::window().and_then(|w| w.document())
@@ -76,30 +71,17 @@ fn after_all(pending: &[Promise], then: impl FnOnce() + 'static) {
     }
 }
 
-/// Whether the page holds a cookie or storage key of a category `choice` refuses.
-pub fn holds_refused(choice: &Choice, settings: &Settings) -> bool {
-    let header = cookie_header();
-    if canenrich_consent::storage::parse_cookies(&header)
+/// Whether the page holds a cookie (in `header`, a `document.cookie` string) or a storage key of a
+/// category `choice` refuses.
+pub fn holds_refused(choice: &Choice, settings: &Settings, header: &str) -> bool {
+    canenrich_consent::storage::parse_cookies(header)
         .iter()
         .any(|(name, _)| choice.refuses_cookie(settings, name))
-    {
-        return true;
-    }
-    let window = web_sys::window();
-    let stores: [Option<Storage>; 2] = [
-        window
-            .as_ref()
-            .and_then(|w| w.local_storage().ok().flatten()),
-        window
-            .as_ref()
-            .and_then(|w| w.session_storage().ok().flatten()),
-    ];
-    stores.iter().flatten().any(|store| {
-        let count = store.length().unwrap_or(0);
-        (0..count)
-            .filter_map(|i| store.key(i).ok().flatten())
-            .any(|key| choice.refuses_key(settings, &key))
-    })
+        || dom::storages().iter().any(|store| {
+            dom::storage_keys(store)
+                .iter()
+                .any(|key| choice.refuses_key(settings, key))
+        })
 }
 
 /// How many elements are still held, for `getState()`.
@@ -145,18 +127,7 @@ pub fn release(pass: Pass) {
         if !(pass.allows)(&gate, service.as_deref()) {
             continue;
         }
-        let tag = element.tag_name().to_ascii_lowercase();
-        let own_nonce = element
-            .dyn_ref::<HtmlElement>()
-            .map(HtmlElement::nonce)
-            .unwrap_or_default();
-        if let Some(why) = plan::refusal(
-            &tag,
-            |name| element.get_attribute(name),
-            &own_nonce,
-            pass.nonce.as_deref(),
-        ) {
-            refuse(&element, &tag, &why.describe());
+        if dom::refuse_unsafe(&element, pass.nonce.as_deref()) {
             continue;
         }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
@@ -181,12 +152,6 @@ pub fn release(pass: Pass) {
     }
     let done = pass.done;
     after_all(&loading, done);
-}
-
-fn refuse(element: &Element, tag: &str, why: &str) {
-    let _ = element.set_attribute(REFUSED, "");
-    let line = [PREFIX, " refused to release a gated ", tag, ": ", why].concat();
-    web_sys::console::warn_2(&JsValue::from_str(&line), element);
 }
 
 /// The widget's shadow root, creating its host at the end of `<body>` if needed.

@@ -48,25 +48,7 @@ pub async fn release(
             continue;
         }
         let description = describe(&element);
-        let tag = element.tag_name().to_ascii_lowercase();
-        let own_nonce = element
-            .dyn_ref::<HtmlElement>()
-            .map(HtmlElement::nonce)
-            .unwrap_or_default();
-        if let Some(why) = plan::refusal(
-            &tag,
-            |name| element.get_attribute(name),
-            &own_nonce,
-            page_nonce,
-        ) {
-            let _ = element.set_attribute(REFUSED, "");
-            web_sys::console::warn_2(
-                &JsValue::from_str(&format!(
-                    "CanEnrich Consent: refused to release a gated {tag} ({description}): {}",
-                    why.describe()
-                )),
-                &element,
-            );
+        if refuse_unsafe(&element, page_nonce) {
             continue;
         }
         let outcome = match element.dyn_ref::<HtmlScriptElement>() {
@@ -187,11 +169,15 @@ fn describe(element: &Element) -> String {
     .iter()
     .find_map(|name| element.get_attribute(name))
     .unwrap_or_else(|| "inline".to_string());
-    format!(
-        "{}[{}] {address}",
-        element.tag_name().to_ascii_lowercase(),
-        element.get_attribute("data-category").unwrap_or_default()
-    )
+    // Without `format!`: the lean core links this (`refuse_unsafe`).
+    [
+        element.tag_name().to_ascii_lowercase().as_str(),
+        "[",
+        &element.get_attribute("data-category").unwrap_or_default(),
+        "] ",
+        &address,
+    ]
+    .concat()
 }
 
 /// Whether `element` is on the page and still waiting for consent.
@@ -211,21 +197,42 @@ pub fn is_held(element: &Element) -> bool {
         .any(|(from, _)| element.has_attribute(from))
 }
 
+/// Keeps `element` inert when `plan::refusal` refuses it under the loader tag's `page_nonce`
+/// (its own nonce is read as the property: the attribute reads as "" once a CSP hides it): marks
+/// it refused, so it is reported once, and names it and why on the console. Whether it was
+/// refused. Both builds' release passes and "Load once" ask this.
+pub fn refuse_unsafe(element: &Element, page_nonce: Option<&str>) -> bool {
+    let tag = element.tag_name().to_ascii_lowercase();
+    let own_nonce = element
+        .dyn_ref::<HtmlElement>()
+        .map(HtmlElement::nonce)
+        .unwrap_or_default();
+    let Some(why) = plan::refusal(
+        &tag,
+        |name| element.get_attribute(name),
+        &own_nonce,
+        page_nonce,
+    ) else {
+        return false;
+    };
+    let _ = element.set_attribute(REFUSED, "");
+    let line = [
+        "CanEnrich Consent: refused to release a gated ",
+        &tag,
+        " (",
+        &describe(element),
+        "): ",
+        &why.describe(),
+    ]
+    .concat();
+    web_sys::console::warn_2(&JsValue::from_str(&line), element);
+    true
+}
+
 /// Moves a held element's address into place (so it loads) and removes its placeholder. An
 /// address that is not http(s) or relative is refused here too ("Load once" comes this way).
 pub fn reveal(element: &Element) {
-    let tag = element.tag_name().to_ascii_lowercase();
-    if let Some(why) = plan::refusal(&tag, |name| element.get_attribute(name), "", None) {
-        let _ = element.set_attribute(REFUSED, "");
-        // Without `format!`: the lean core links this too.
-        let line = [
-            "CanEnrich Consent: refused to release a gated ",
-            &tag,
-            ": ",
-            &why.describe(),
-        ]
-        .concat();
-        web_sys::console::warn_1(&JsValue::from_str(&line));
+    if refuse_unsafe(element, None) {
         return;
     }
     // The loader's setter guard lets the addresses through only onto a released element.
@@ -376,7 +383,8 @@ pub fn hostname() -> String {
 }
 
 /// localStorage and sessionStorage, where the browser allows them (they throw when blocked).
-fn storages() -> Vec<Storage> {
+/// The page's `localStorage` and `sessionStorage`, those that can be opened.
+pub fn storages() -> Vec<Storage> {
     let Some(window) = web_sys::window() else {
         return Vec::new();
     };
@@ -386,7 +394,8 @@ fn storages() -> Vec<Storage> {
         .collect()
 }
 
-fn storage_keys(store: &Storage) -> Vec<String> {
+/// Every key of `store`.
+pub fn storage_keys(store: &Storage) -> Vec<String> {
     let length = store.length().unwrap_or(0);
     (0..length)
         .filter_map(|i| store.key(i).ok().flatten())

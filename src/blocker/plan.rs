@@ -293,7 +293,7 @@ pub fn parse_assignment(assignment: &str, now: Millis) -> Assignment<'_> {
         let value = trim(value);
         if key.eq_ignore_ascii_case(b"max-age") {
             max_age_last = Some(value);
-            if let Some(seconds) = spec_max_age(value) {
+            if let Some(seconds) = max_age(value, false) {
                 spec_max_age_last = Some(seconds);
             }
         } else if key.eq_ignore_ascii_case(b"expires") {
@@ -307,7 +307,7 @@ pub fn parse_assignment(assignment: &str, now: Millis) -> Assignment<'_> {
     let after = |seconds: i64| now.saturating_add(seconds.saturating_mul(1000));
     let past = |expiry: Option<i64>| expiry.is_some_and(|at| at <= now);
     let spec = spec_max_age_last.map(after).or(date_last);
-    let chromium = match max_age_last.and_then(chromium_max_age) {
+    let chromium = match max_age_last.and_then(|value| max_age(value, true)) {
         Some(seconds) => Some(after(seconds)),
         None => expires_last
             .filter(|value| !value.is_empty())
@@ -354,26 +354,14 @@ fn saturating_number(digits: &[u8]) -> i64 {
     })
 }
 
-/// RFC 6265bis §5.6.2: a `-` or a digit, then digits only; anything else is ignored. Huge values
-/// saturate: only the sign matters for a deletion.
-fn spec_max_age(value: &[u8]) -> Option<i64> {
+/// A Max-Age value in seconds, or `None` when it is not one: an optional sign and digits only,
+/// digits that overflow saturating (only the sign matters for a deletion). RFC 6265bis §5.6.2
+/// allows only `-` (`plus: false`); Chromium's `StringToInt64`, as its cookie code uses it, also
+/// `+` (`plus: true`).
+fn max_age(value: &[u8], plus: bool) -> Option<i64> {
     let (negative, digits) = match value.split_first() {
         Some((b'-', rest)) => (true, rest),
-        _ => (false, value),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let magnitude = saturating_number(digits);
-    Some(if negative { -magnitude } else { magnitude })
-}
-
-/// Chromium's `StringToInt64` as its cookie code uses it: an optional sign and digits; digits
-/// that overflow saturate to the extreme of their sign; anything else is not a Max-Age.
-fn chromium_max_age(value: &[u8]) -> Option<i64> {
-    let (negative, digits) = match value.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
+        Some((b'+', rest)) if plus => (false, rest),
         _ => (false, value),
     };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
