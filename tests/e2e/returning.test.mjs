@@ -11,10 +11,18 @@ const TEST_TIMEOUT_MS = 60_000;
 const FULL = '/consent/canenrich_consent_bg.wasm';
 const CORE = '/consent/canenrich_consent_core_bg.wasm';
 
+/**
+ * Waits until `page` has delivered its receipts: while one waits in the outbox, the loader gives
+ * the next visit to the full build (which sends it), not to the core.
+ */
+const receiptsDelivered = (page) =>
+  page.waitForFunction(() => !Object.keys(localStorage).some((key) => key.startsWith('canenrich_outbox.')));
+
 async function returningVisitor() {
   const first = await site.openPage('/');
   await first.getByTestId('banner').getByRole('button', { name: 'Reject all' }).click();
   await first.getByTestId('reopen').waitFor();
+  await receiptsDelivered(first);
   await first.close();
   const before = site.requests.length;
   const page = await site.openPage('/');
@@ -107,6 +115,7 @@ test('a choice another tab stores reaches a core-build tab within 2 s: the full 
   const first = await site.openPage('/');
   await first.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
   await first.waitForFunction(() => (window.canenrichDemo?.order?.length ?? 0) >= 3);
+  await receiptsDelivered(first);
   await first.close();
   const before = site.requests.length;
   const watching = await site.openPage('/');
@@ -158,6 +167,7 @@ test('the core keeps each language\'s settings: a Chinese page and an English on
   const first = await site.openPage('/');
   await first.getByTestId('banner').getByRole('button', { name: 'Accept all' }).click();
   await first.getByTestId('reopen').waitFor();
+  await receiptsDelivered(first);
   await first.close();
 
   // The Chinese page's config sources differ (the page's language): the full build runs once.
